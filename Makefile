@@ -1,0 +1,69 @@
+# dlbook: every target works on a fresh clone; `make book` and `make test` are the two that matter.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   ?= .venv
+TORCH  ?= torch==2.13.0
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+EXTRAS ?= book,dev,grade
+
+# Chapter notebooks, in book order (the _toc.yml test checks that every one is listed).
+NOTEBOOKS := $(sort $(wildcard chapters/*/*.ipynb))
+# Stored outputs are computed on the CPU with progress bars off; checks use the same settings.
+NB_ENV := DLBOOK_PROGRESS=0 DLBOOK_DEVICE=cpu PYTHONHASHSEED=0
+BOOK_FLAGS := -W -n --keep-going
+
+.PHONY: help install book test unit nbval site-test lab bench notebooks exercises grade clean
+
+help:
+	@echo "make book       build the website into _build/html (installs into $(VENV) first)"
+	@echo "make test       run every check: unit tests, nbval on the chapters, exercises, book build, site"
+	@echo "make lab        open the course in JupyterLab"
+	@echo "make notebooks  re-execute chapter notebooks in a fresh kernel (NB=path to pick one)"
+	@echo "make bench      speed figures (fit overhead, notebook run times)"
+
+$(PY):
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "dlbook needs Python >= 3.10"'
+	$(PYTHON) -m venv $(VENV)
+
+# torch first, from the pinned CPU wheel unless some torch already imports (override: make TORCH=...).
+$(VENV)/.torch.stamp: | $(PY)
+	@if $(PY) -c 'import torch' 2>/dev/null; then echo "torch already installed: $$($(PY) -c 'import torch; print(torch.__version__)')"; \
+	else $(PIP) install --disable-pip-version-check -q "$(TORCH)"; fi
+	@touch $@
+
+$(VENV)/.deps.stamp: pyproject.toml $(VENV)/.torch.stamp
+	$(PIP) install --disable-pip-version-check -q -e ".[$(EXTRAS)]"
+	@touch $@
+
+install: $(VENV)/.deps.stamp
+
+book: install
+	$(VENV)/bin/jupyter-book build $(BOOK_FLAGS) .
+	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
+
+unit: install
+	$(PY) -m pytest tests --ignore=tests/site -q
+
+nbval: install
+	$(NB_ENV) $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		--nbval-cell-timeout=300 $(NOTEBOOKS)
+
+site-test: install
+	$(PY) -m pytest tests/site -q
+
+test: unit nbval book site-test
+
+notebooks: install
+	$(NB_ENV) $(PY) tools/execute_notebooks.py $(or $(NB),$(NOTEBOOKS))
+
+lab: install
+	$(VENV)/bin/jupyter lab
+
+bench: install
+	$(NB_ENV) $(PY) benchmarks/run.py
+
+clean:
+	rm -rf _build .pytest_cache
