@@ -33,7 +33,7 @@ def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
                 f"accuracy expects targets of shape {tuple(outputs.shape[:1])} for outputs "
                 f"{tuple(outputs.shape)}, got {tuple(targets.shape)}"
             )
-        predicted = outputs.argmax(dim=1)
+        return (outputs.argmax(dim=1) == targets).sum() / targets.shape[0]
     else:
         if outputs.numel() != targets.numel():
             raise ValueError(
@@ -41,8 +41,7 @@ def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
                 f"for {tuple(outputs.shape)}"
             )
         predicted = (outputs.reshape(-1) > 0).long()
-        targets = targets.reshape(-1)
-    return (predicted == targets.long()).float().mean()
+        return (predicted == targets.reshape(-1).long()).float().mean()
 
 
 @dataclass
@@ -138,13 +137,15 @@ def _run_epoch(
     where: str,
     bar=None,
 ) -> dict[str, float]:
-    # Sums stay on the device: one synchronising .item() per epoch instead of per batch.
-    total_loss = torch.zeros((), device=device)
-    totals = {name: torch.zeros((), device=device) for name in metrics}
+    # Python-float sums with one .item() per batch: on a CPU this is cheaper than keeping
+    # running sums as tensors, and it is what a hand-written loop does anyway.
+    total_loss = 0.0
+    totals = dict.fromkeys(metrics, 0.0)
     count = 0
     for batch in loader:
         x, y = _check_batch(batch, where)
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        if x.device != device:
+            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         outputs = model(x)
         loss = loss_fn(outputs, y)
         if loss.dim() != 0:
@@ -157,15 +158,17 @@ def _run_epoch(
             optimizer.step()
         n = y.shape[0]
         count += n
-        total_loss += loss.detach() * n
-        for name, fn in metrics.items():
-            totals[name] += fn(outputs.detach(), y) * n
+        total_loss += loss.item() * n
+        if metrics:
+            with torch.no_grad():
+                for name, fn in metrics.items():
+                    totals[name] += float(fn(outputs, y)) * n
         if bar is not None:
             bar.update(1)
     if count == 0:
         raise ValueError(f"{where} yielded no batches")
-    result = {"loss": (total_loss / count).item()}
-    result.update({name: (t / count).item() for name, t in totals.items()})
+    result = {"loss": total_loss / count}
+    result.update({name: t / count for name, t in totals.items()})
     return result
 
 
