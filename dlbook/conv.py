@@ -243,7 +243,9 @@ def receptive_field(layers: Sequence[tuple[int, int, int]]) -> list[LayerRF]:
     return out
 
 
-def gradient_receptive_field(model: nn.Module, input_shape: tuple[int, int, int], unit: tuple[int, int]) -> torch.Tensor:
+def gradient_receptive_field(
+    model: nn.Module, input_shape: tuple[int, int, int], unit: tuple[int, int], x: torch.Tensor | None = None
+) -> torch.Tensor:
     """Measure which input pixels one output unit depends on, by backpropagation.
 
     The gradient of output unit ``(0, 0, i, j)`` (batch 0, channel 0) with respect to the input
@@ -254,12 +256,21 @@ def gradient_receptive_field(model: nn.Module, input_shape: tuple[int, int, int]
         model: maps ``(1, C, H, W)`` to ``(1, C', H', W')``.
         input_shape: ``(C, H, W)``.
         unit: output position ``(i, j)``.
+        x: the input ``(C, H, W)`` at which to take the gradient; default all ones. With ReLUs
+            in the model, a random input keeps some units active everywhere.
 
     Returns:
         ``(H, W)`` absolute gradient.
     """
     param = next(model.parameters(), None)
-    x = torch.ones(1, *input_shape, device=param.device if param is not None else None, requires_grad=True)
+    dev = param.device if param is not None else None
+    if x is None:
+        x = torch.ones(1, *input_shape, device=dev)
+    else:
+        if tuple(x.shape) != tuple(input_shape):
+            raise ValueError(f"x must have shape input_shape={tuple(input_shape)}, got {tuple(x.shape)}")
+        x = x.detach().to(dev).unsqueeze(0)  # (1, C, H, W)
+    x.requires_grad_(True)
     y = model(x)
     if y.dim() != 4:
         raise ValueError(f"model must return (B, C, H, W), got shape {tuple(y.shape)}")

@@ -170,3 +170,19 @@ def test_other_errors():
     model = nn.Conv2d(1, 1, 3)
     with pytest.raises(ValueError, match="outside the output map"):
         conv.gradient_receptive_field(model, (1, 5, 5), (3, 0))
+    with pytest.raises(ValueError, match=r"input_shape=\(1, 5, 5\), got \(1, 4, 5\)"):
+        conv.gradient_receptive_field(model, (1, 5, 5), (0, 0), x=torch.randn(1, 4, 5))
+
+
+def test_gradient_receptive_field_with_relu_stays_inside():
+    layers = [(3, 1, 1), (3, 2, 1), (3, 1, 1)]
+    mods = []
+    for k, s, p in layers:
+        mods += [nn.Conv2d(1 if not mods else 2, 2, k, s, p), nn.ReLU()]
+    model = nn.Sequential(*mods[:-1])
+    grad = conv.gradient_receptive_field(model, (1, 20, 20), (5, 5), x=torch.randn(1, 20, 20))
+    lo, hi = conv.receptive_field(layers)[-1].span(5)
+    inside = torch.zeros(20, 20, dtype=torch.bool)
+    inside[lo : hi + 1, lo : hi + 1] = True
+    assert (grad[~inside] == 0).all()
+    assert (grad[inside] > 0).any()
