@@ -235,7 +235,11 @@ def receptive_field(layers: Sequence[tuple[int, int, int]]) -> list[LayerRF]:
         if len(layer) != 3:
             raise ValueError(f"layer {n} must be (kernel, stride, padding), got {layer!r}")
         k, s, p = layer
-        _pair(f"kernel of layer {n}", k, 1), _pair(f"stride of layer {n}", s, 1), _pair(f"padding of layer {n}", p, 0)
+        for name, value, low in (("kernel", k, 1), ("stride", s, 1), ("padding", p, 0)):
+            if not isinstance(value, int) or isinstance(value, bool):  # square kernels: one int each
+                raise TypeError(f"{name} of layer {n} must be an int, got {value!r}")
+            if value < low:
+                raise ValueError(f"{name} of layer {n} must be >= {low}, got {value}")
         size = size + (k - 1) * jump
         start = start + ((k - 1) / 2 - p) * jump
         jump = jump * s

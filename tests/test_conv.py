@@ -167,6 +167,10 @@ def test_other_errors():
         conv.local_response_norm(torch.randn(4, 5), 3)
     with pytest.raises(ValueError, match=r"layer 1 must be \(kernel, stride, padding\)"):
         conv.receptive_field([(3, 1, 0), (3, 1)])
+    with pytest.raises(ValueError, match="stride of layer 0 must be >= 1, got 0"):
+        conv.receptive_field([(3, 0, 1)])
+    with pytest.raises(TypeError, match="padding of layer 0 must be an int"):
+        conv.receptive_field([(3, 1, (1, 1))])
     model = nn.Conv2d(1, 1, 3)
     with pytest.raises(ValueError, match="outside the output map"):
         conv.gradient_receptive_field(model, (1, 5, 5), (3, 0))
