@@ -294,24 +294,39 @@ def draw_dag(
     for x, layer in enumerate(layers):
         for i, node in enumerate(layer):
             pos[node] = (float(x), (len(layer) - 1) / 2.0 - i)
+    ys = [y for _, y in pos.values()]
+    ax.set_xlim(-0.6, len(layers) - 0.4)  # fix the limits first: box sizes are measured in data units
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+    boxes = {}
+    for node, (x, y) in pos.items():
+        boxes[node] = ax.text(
+            x, y, labels.get(node, node), ha="center", va="center", fontsize=9, zorder=3,
+            bbox=dict(boxstyle="round,pad=0.35", fc=colors.get(node, "white"), ec="0.2"),
+        )
+    renderer = ax.figure.canvas.get_renderer()
+    to_data = ax.transData.inverted()
+    half: dict[str, tuple[float, float]] = {}
+    for node, text in boxes.items():  # half width and height of each box in data units (+ the pad)
+        (x0, y0), (x1, y1) = to_data.transform(text.get_window_extent(renderer).expanded(1.0, 1.0).get_points())
+        pad_x, pad_y = to_data.transform((9, 9)) - to_data.transform((0, 0))
+        half[node] = (abs(x1 - x0) / 2 + abs(pad_x), abs(y1 - y0) / 2 + abs(pad_y))
+
+    def exit_point(node: str, toward: tuple[float, float]) -> tuple[float, float]:
+        (x, y), (w, h) = pos[node], half[node]
+        dx, dy = toward[0] - x, toward[1] - y
+        t = min(w / abs(dx) if dx else np.inf, h / abs(dy) if dy else np.inf)
+        return x + t * dx, y + t * dy  # where the segment leaves the box
+
     for a, b in edges:
         if a not in pos or b not in pos:
             raise KeyError(f"edge ({a!r}, {b!r}) names a node that is in no layer")
         ax.annotate(
-            "", xy=pos[b], xytext=pos[a],
-            arrowprops=dict(arrowstyle="-|>", color="0.35", shrinkA=16, shrinkB=16, lw=1.0),
+            "", xy=exit_point(b, pos[a]), xytext=exit_point(a, pos[b]), zorder=1,
+            arrowprops=dict(arrowstyle="-|>", color="0.35", lw=1.0, shrinkA=0, shrinkB=0),
         )
         if (a, b) in edge_labels:
             mx, my = (pos[a][0] + pos[b][0]) / 2, (pos[a][1] + pos[b][1]) / 2
             ax.text(mx, my + 0.08, edge_labels[(a, b)], ha="center", va="bottom", fontsize=8, color="tab:blue")
-    for node, (x, y) in pos.items():
-        ax.text(
-            x, y, labels.get(node, node), ha="center", va="center", fontsize=9,
-            bbox=dict(boxstyle="round,pad=0.35", fc=colors.get(node, "white"), ec="0.2"),
-        )
-    ys = [y for _, y in pos.values()]
-    ax.set_xlim(-0.6, len(layers) - 0.4)
-    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
     ax.set_axis_off()
     if title:
         ax.set_title(title)
@@ -321,22 +336,43 @@ def draw_dag(
 def draw_graph(root: Value, ax=None, title: str | None = None):
     """Draw the computational graph behind ``root``: one box per node with its data and grad.
 
-    Leaves are on the left, ``root`` on the right; each column holds the nodes at one depth
-    (longest path from a leaf). Operation nodes are shaded.
+    Operation nodes sit at their depth (longest path from a leaf), ``root`` on the right; each
+    leaf sits one column left of its first consumer, and every column is ordered by where its
+    consumers are, which keeps arrows short. Operation nodes are shaded blue, leaves orange.
     """
+    import matplotlib.pyplot as plt
+
     order = topological_order([root])
+    consumers: dict[int, list[Value]] = {id(node): [] for node in order}
+    for node in order:
+        for parent in node._parents:
+            consumers[id(parent)].append(node)
     depth: dict[int, int] = {}
     for node in order:  # inputs come first, so their depth is known
-        depth[id(node)] = 1 + max((depth[id(p)] for p in node._parents), default=-1)
+        if node._parents:
+            depth[id(node)] = 1 + max(depth.get(id(p), 0) for p in node._parents)
+    for node in order:
+        if not node._parents:  # a leaf: as late as possible, next to its first consumer
+            depth[id(node)] = min((depth[id(c)] for c in consumers[id(node)]), default=1) - 1
     n_layers = max(depth.values()) + 1
-    layers: list[list[str]] = [[] for _ in range(n_layers)]
+    columns: list[list[Value]] = [[] for _ in range(n_layers)]
+    for node in order:
+        columns[depth[id(node)]].append(node)
+    height: dict[int, float] = {}
+    for col in reversed(columns):  # right to left: consumers are placed before their inputs
+        col.sort(key=lambda n: -np.mean([height[id(c)] for c in consumers[id(n)]]) if consumers[id(n)] else 0.0)
+        for i, node in enumerate(col):
+            height[id(node)] = (len(col) - 1) / 2.0 - i
     names = {id(node): f"n{i}" for i, node in enumerate(order)}
     labels, colors = {}, {}
     for node in order:
         name = names[id(node)]
-        layers[depth[id(node)]].append(name)
-        head = node.label or node.op or "const"
+        head = f"{node.label} ({node.op})" if node.label and node.op else node.label or node.op or "const"
         labels[name] = f"{head}\ndata {node.data:.3g}\ngrad {node.grad:.3g}"
         colors[name] = "#e8f0fe" if node.op else "#fff4e0"
+    layers = [[names[id(n)] for n in col] for col in columns]
     edges = [(names[id(p)], names[id(node)]) for node in order for p in node._parents]
+    if ax is None:
+        tallest = max(len(col) for col in columns)
+        _, ax = plt.subplots(figsize=(1.5 * n_layers + 1.0, 0.85 * tallest + 1.2))
     return draw_dag(layers, edges, ax=ax, labels=labels, colors=colors, title=title or "computational graph")
