@@ -35,8 +35,8 @@ CHAPTERS: dict[int, tuple[str, str, int, int]] = {
 # (prerequisite, chapter): the chapter uses what the prerequisite teaches.
 EDGES = [(0, 1), (1, 2), (2, 3), (2, 8), (2, 4), (3, 6), (4, 5), (3, 7), (5, 7)]
 
-BOX_W, BOX_H = 230, 62
-GAP_X, GAP_Y = 35, 38
+BOX_W, BOX_H = 206, 60
+GAP_X, GAP_Y = 22, 34
 MARGIN = 10
 LEGEND_H = 34
 FONT = "'Noto Sans', 'Helvetica Neue', Arial, 'WenQuanYi Micro Hei', 'PingFang SC', 'Microsoft YaHei', sans-serif"
@@ -131,7 +131,7 @@ def render(published: set[int]) -> str:
             f'stroke="{stroke}" stroke-width="1.8"{dash}/>'
         )
         out.append(
-            f'<text x="{x + BOX_W / 2:.0f}" y="{y + 26}" text-anchor="middle" font-size="15" '
+            f'<text x="{x + BOX_W / 2:.0f}" y="{y + 26}" text-anchor="middle" font-size="14.5" '
             f'font-weight="bold" fill="{ink}">{n} · {escape(title)}</text>'
         )
         out.append(

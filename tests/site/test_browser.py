@@ -56,11 +56,17 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(socketserver.ThreadingTCPServer):
+    # Chromium keeps idle connections open; do not wait for their threads when shutting down.
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+
 @pytest.fixture(scope="module")
 def server(site_dir: Path):
     handler = functools.partial(_QuietHandler, directory=str(site_dir))
-    socketserver.TCPServer.allow_reuse_address = True
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler) as httpd:
+    with _Server(("127.0.0.1", 0), handler) as httpd:
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         thread.start()
         yield f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -148,6 +154,19 @@ VISIBLE_TEXT = """
 }
 """
 
+# A TeX syntax error (shown as the raw TeX by the noErrors extension) or an undefined macro
+# (shown in red by noUndefined) is a typeset formula the reader cannot read.
+TEX_ERRORS = """
+() => {
+  const bad = [];
+  document.querySelectorAll('.MathJax[data-mathml]').forEach((n) => {
+    const m = n.getAttribute('data-mathml');
+    if (m.includes('<merror') || m.includes('mathcolor="red"')) bad.push(m.slice(0, 160));
+  });
+  return bad;
+}
+"""
+
 IMAGES = """
 () => Array.from(document.images).map((img) => ({
   src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0,
@@ -172,9 +191,9 @@ def check_page(context, url: str, origin: str, screenshot: Path | None = None) -
         if status == "typeset":
             if page.locator(".math").count() and not page.locator(".MathJax, .MathJax_Display, .MathJax_SVG").count():
                 watch.problems.append("math elements present but nothing typeset")
-            errors = page.locator(".MathJax .merror, .noError, .MathJax_Error").count()
+            errors = page.evaluate(TEX_ERRORS)
             if errors:
-                watch.problems.append(f"{errors} TeX errors in the typeset math")
+                watch.problems.append(f"{len(errors)} TeX errors in the typeset math: {errors[:3]}")
         for image in page.evaluate(IMAGES):
             if not image["ok"]:
                 watch.problems.append(f"image not loaded: {image['src']}")
@@ -244,3 +263,26 @@ def test_search_finds_terms(browser_context, server, query):
         page.close()
     assert not watch.problems, "\n".join(watch.problems)
     assert results > 0, f"searching for the {SEARCH_QUERIES[query]} term {query!r} found nothing"
+
+
+def test_tex_errors_are_detected(browser_context, server):
+    # The TeX-error check must see both kinds of broken formula in the site's own MathJax.
+    page = browser_context.new_page()
+    try:
+        page.goto(f"{server}/index.html", wait_until="load")
+        page.wait_for_function("() => window.MathJax && MathJax.isReady", timeout=PAGE_TIMEOUT_MS)
+        page.evaluate(
+            """() => new Promise((resolve) => {
+                 const p = document.createElement('p');
+                 p.innerHTML = '<span class="math">\\\\(\\\\frac{1}{\\\\)</span> '
+                             + '<span class="math">\\\\(\\\\nosuchmacro x\\\\)</span> '
+                             + '<span class="math">\\\\(\\\\sum_i w_i x_i\\\\)</span>';
+                 document.querySelector('main').appendChild(p);
+                 MathJax.Hub.Queue(['Typeset', MathJax.Hub, p], () => resolve());
+               })"""
+        )
+        errors = page.evaluate(TEX_ERRORS)
+    finally:
+        page.close()
+    assert len(errors) == 2, errors
+    assert "frac" in errors[0] and "nosuchmacro" in errors[1], errors
