@@ -215,12 +215,13 @@ def _resolve(tests: dict[str, str]) -> dict[str, dict[str, Any]]:
 
 
 # Runs in the submission's kernel after its own cells: the same doctest semantics as otter's
-# ``run_doctest``, without importing otter (which costs seconds per kernel).
+# ``run_doctest``, without importing otter (which costs seconds per kernel). The test cases are
+# written into the cell itself: no test file exists on disk while submissions run, so none can
+# be read or overwritten, not even by another submission graded at the same time.
 _GRADE_CELL = """\
-def _dlbook_grade(_spec_path, _marker):
+def _dlbook_grade(_spec_json, _marker):
     import contextlib, doctest, io, json, sys
-    with open(_spec_path, encoding="utf-8") as f:
-        spec = json.load(f)
+    spec = json.loads(_spec_json)
     score, passed_all = 0.0, True
     for i, case in enumerate(spec["cases"]):
         name = spec["name"] + " " + str(i)
@@ -243,7 +244,7 @@ def _dlbook_grade(_spec_path, _marker):
     sys.stdout.flush()
 
 
-_dlbook_grade(__SPEC_PATH__, __MARKER__)
+_dlbook_grade(__SPEC__, __MARKER__)
 """
 
 
@@ -255,27 +256,29 @@ def _cell_error(cell) -> tuple[str, str] | None:
 
 
 def _worker(spec: dict[str, Any]) -> int:
-    """Run inside the per-submission subprocess: execute the notebook, then grade it."""
+    """Run inside the per-submission subprocess: execute the notebook, then grade it.
+
+    Reports to the parent on stdout, one line per event, each starting with a secret the
+    kernel never sees (so a submission writing to the inherited file descriptor cannot forge
+    a score): the kernel's pid, each question's score as soon as it is known, the status.
+    """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
-    control = Path(spec["control"])
+    secret = spec["secret"]
     tests: dict[str, dict[str, Any]] = spec["tests"]
     cell_timeout = float(spec["cell_timeout"])
-    partial: dict[str, Any] = {"scores": {}, "status": "ok", "errors": []}
+    errors: list[tuple[int, str, str]] = []
 
-    def save() -> None:
-        tmp = control / "result.json.tmp"
-        tmp.write_text(json.dumps(partial), encoding="utf-8")
-        tmp.replace(control / "result.json")
+    def report(**event: Any) -> None:
+        sys.stdout.write(secret + " " + json.dumps(event) + "\n")
+        sys.stdout.flush()
 
-    save()
     try:
         nb = nbformat.read(spec["submission"], as_version=4)
     except Exception as err:  # not JSON, not a notebook
-        partial["status"] = f"error: unreadable notebook ({type(err).__name__})"
-        save()
+        report(status=f"error: unreadable notebook ({type(err).__name__})")
         return 0
 
     # The submission runs in an empty directory of its own: no tests beside it.
@@ -294,72 +297,73 @@ def _worker(spec: dict[str, Any]) -> int:
         record_timing=False,
         resources={"metadata": {"path": str(run_dir)}},
     )
-    tests_tmp: Path | None = None
     timed_out = False
     try:
         with client.setup_kernel(env=spec.get("env")):
             pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
             if pid:
-                (control / "kernel.pid").write_text(str(pid))
+                report(kernel_pid=int(pid))
             for i, cell in enumerate(work.cells):
                 start = time.monotonic()
                 try:
                     client.execute_cell(cell, i)
                 except DeadKernelError:
-                    partial["errors"].append((i, "DeadKernelError", "the kernel died"))
-                    partial["status"] = f"error: the kernel died in cell {i + 1}"
-                    save()
+                    report(status=f"error: the kernel died in code cell {i + 1}")
                     return 0
                 err = _cell_error(cell)
                 if err is not None:
-                    if err[0] == "KeyboardInterrupt" and time.monotonic() - start >= cell_timeout:
+                    if err[0] == "KeyboardInterrupt" and time.monotonic() - start >= cell_timeout - 1:
                         timed_out = True
-                    partial["errors"].append((i, *err))
-            save()
+                    errors.append((i, *err))
 
-            # Only now do the hidden tests touch the disk: a new directory the submission's
-            # cells could not know, holding copies made from the tests read before the batch.
-            tests_tmp = Path(tempfile.mkdtemp(prefix="dlbook-tests-"))
+            # Only now do the hidden tests reach the kernel, inside the grading cells.
             nonce = f"{_MARKER}-{secrets.token_hex(8)}"
             for name, resolved in tests.items():
-                path = tests_tmp / f"{name}.json"
-                path.write_text(json.dumps({"name": name, **resolved}), encoding="utf-8")
-                source = _GRADE_CELL.replace("__SPEC_PATH__", repr(str(path))).replace("__MARKER__", repr(nonce))
+                payload = json.dumps({"name": name, **resolved})
+                source = _GRADE_CELL.replace("__SPEC__", repr(payload)).replace("__MARKER__", repr(nonce))
                 cell = nbformat.v4.new_code_cell(source)
                 work.cells.append(cell)
                 start = time.monotonic()
                 try:
                     client.execute_cell(cell, len(work.cells) - 1)
                 except DeadKernelError:
-                    partial["status"] = f"error: the kernel died while grading {name}"
-                    save()
+                    report(status=f"error: the kernel died while grading {name}")
                     return 0
                 result = None
                 for out in cell.get("outputs", []):
                     for line in str(out.get("text", "")).splitlines():
                         if line.startswith(nonce + " "):
                             result = json.loads(line[len(nonce) + 1 :])
-                if result is None and time.monotonic() - start >= cell_timeout:
+                if result is None and time.monotonic() - start >= cell_timeout - 1:
                     timed_out = True
-                partial["scores"][name] = float(result["score"]) if result else 0.0
-                save()
-    except Exception as err:  # kernel failed to start, ...
-        partial["status"] = f"error: {type(err).__name__}: {str(err)[:120]}"
-        save()
+                report(question=name, score=float(result["score"]) if result else 0.0)
+    except Exception as err:  # the kernel failed to start, ...
+        report(status=f"error: {type(err).__name__}: {str(err)[:120]}")
         return 0
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
-        if tests_tmp is not None:
-            shutil.rmtree(tests_tmp, ignore_errors=True)
 
     if timed_out:
-        partial["status"] = "timeout"
-    elif partial["errors"]:
-        i, ename, evalue = partial["errors"][0]
-        more = len(partial["errors"]) - 1
-        partial["status"] = f"error: {ename} in code cell {i + 1}" + (f" (+{more} more)" if more else "")
-    save()
+        status = "timeout"
+    elif errors:
+        i, ename, _ = errors[0]
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        status = f"error: {ename} in code cell {i + 1}{more}"
+    else:
+        status = "ok"
+    report(status=status, errors=errors)
     return 0
+
+
+# The worker loads this file on its own, not the dlbook package: importing dlbook would import
+# torch and matplotlib in every worker (seconds each), and the worker needs neither.
+_WORKER_BOOT = (
+    "import importlib.util, json, sys\n"
+    "spec = importlib.util.spec_from_file_location('dlbook_grading_worker', sys.argv[1])\n"
+    "module = sys.modules['dlbook_grading_worker'] = importlib.util.module_from_spec(spec)\n"
+    "spec.loader.exec_module(module)\n"
+    "sys.exit(module._worker(json.loads(sys.stdin.read())))\n"
+)
 
 
 def _kill_group(pid: int) -> None:
@@ -406,56 +410,65 @@ def grade_submission(
     kernel_env["DLBOOK_GRADING"] = "1"
     start = time.monotonic()
 
-    control = Path(tempfile.mkdtemp(prefix="dlbook-grade-"))
+    secret = secrets.token_hex(16)
     spec = {
         "submission": str(submission.resolve()),
         "tests": tests,
         "cell_timeout": cell_timeout,
-        "control": str(control),
         "env": kernel_env,
+        "secret": secret,
     }
+    workdir = tempfile.mkdtemp(prefix="dlbook-worker-")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dlbook.grading", "--worker"],
+        [sys.executable, "-c", _WORKER_BOOT, str(Path(__file__).resolve())],
+        cwd=workdir,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # so that a timeout can kill the worker and all it started
         env=kernel_env,
     )
-    status = None
-    stderr = b""
+    timed_out = False
     try:
-        # The tests go through a pipe, never through a file the submission could find.
-        _, stderr = proc.communicate(json.dumps(spec).encode(), timeout=timeout)
+        # The tests go through a pipe, never through a file a submission could find.
+        out, err = proc.communicate(json.dumps(spec).encode(), timeout=timeout)
     except subprocess.TimeoutExpired:
-        status = "timeout"
+        timed_out = True
+        _kill_group(proc.pid)
+        out, err = proc.communicate()  # what the worker reported before the limit
     finally:
-        pid_file = control / "kernel.pid"
-        if pid_file.exists():
+        _kill_group(proc.pid)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    events = []
+    for line in out.decode(errors="replace").splitlines():
+        if line.startswith(secret + " "):
             try:
-                _kill_group(int(pid_file.read_text()))  # the kernel runs in its own session
+                events.append(json.loads(line[len(secret) + 1 :]))
             except ValueError:
                 pass
-        _kill_group(proc.pid)
-        proc.wait()
-    try:
-        partial = json.loads((control / "result.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        partial = {"scores": {}, "status": None}
-    shutil.rmtree(control, ignore_errors=True)
-    if status is None:
-        status = partial.get("status")
-        if status is None or proc.returncode != 0:
-            tail = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no result"]
-            status = f"error: grader failed ({tail[0][:120]})"
-    scores = {q: float(partial.get("scores", {}).get(q, 0.0)) for q in tests}
+    for event in events:
+        if "kernel_pid" in event:
+            _kill_group(int(event["kernel_pid"]))  # the kernel runs in a session of its own
+    scores = {q: 0.0 for q in tests}
+    status, errors = None, []
+    for event in events:
+        if "question" in event and event["question"] in scores:
+            scores[event["question"]] = float(event["score"])
+        if "status" in event:
+            status, errors = event["status"], event.get("errors", [])
+    if timed_out:
+        status = "timeout"
+    elif status is None:
+        tail = err.decode(errors="replace").strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
+        status = f"error: grader failed ({tail[0][:120]})"
     return SubmissionResult(
         submission=submission.name,
         scores=scores,
         possible=possible,
         status=status,
         seconds=time.monotonic() - start,
-        details={"errors": partial.get("errors", [])},
+        details={"errors": errors, "kernel_pid": next((e["kernel_pid"] for e in events if "kernel_pid" in e), None)},
     )
 
 
