@@ -111,10 +111,12 @@ class BPNetwork:
                 X = np.asarray(X, dtype=float)
             except (TypeError, ValueError) as exc:
                 raise TypeError(f"{name} must be array-like of numbers, got {type(X).__name__}") from exc
+        given = tuple(X.shape)
         if X.ndim == 1:
             X = X[None, :]  # one sample -> a batch of one: (1, width)
         if X.ndim != 2 or X.shape[1] != width:
-            raise ValueError(f"{name} must have shape (m, {width}) or ({width},), got {tuple(X.shape)}")
+            hint = f"; for one output per sample use shape ({given[0]}, 1)" if len(given) == 1 and width == 1 else ""
+            raise ValueError(f"{name} must have shape (m, {width}) or ({width},), got {given}{hint}")
         if not np.issubdtype(X.dtype, np.number):
             raise TypeError(f"{name} must hold numbers, got dtype {X.dtype}")
         return X.astype(float, copy=False)

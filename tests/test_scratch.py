@@ -155,6 +155,9 @@ def test_bad_input_raises_clear_errors():
         net.forward(np.zeros((2, 3, 3)))
     with pytest.raises(ValueError, match=r"Y must have shape \(m, 2\)"):
         net.gradients(np.zeros((5, 3)), np.zeros((5, 1)))
+    single = scratch.BPNetwork(2, 3, 1)
+    with pytest.raises(ValueError, match=r"got \(6,\); for one output per sample use shape \(6, 1\)"):
+        single.loss(np.zeros((6, 2)), np.zeros(6))
     with pytest.raises(ValueError, match="same number of rows"):
         net.loss(np.zeros((5, 3)), np.zeros((4, 2)))
     with pytest.raises(TypeError, match="numbers"):
