@@ -9,6 +9,11 @@ do not exist).
 myst-parser writes its MathJax settings into ``mathjax3_config`` on Sphinx >= 4; with MathJax 2
 that block would only add a stray ``window.MathJax = {...}`` and switch loading to ``defer``, so
 this extension clears it after myst-parser has run and relies on ``mathjax2_config`` instead.
+
+MathJax also inserts hidden MathML for screen readers. Chromium renders that MathML (invisibly),
+and MathJax's style sheet gives ``mathvariant="double-struck"`` (``\\mathbb``) and friends its
+TeX web fonts, which the package does not ship: each such formula would request a missing
+font. A small style sheet gives the hidden MathML the page's own font instead.
 """
 
 from __future__ import annotations
@@ -23,6 +28,12 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 TARGET = "mathjax"  # folder under _static/
+ASSISTIVE_CSS = """\
+/* Hidden MathML for screen readers (MathJax's AssistiveMML): never seen, so use the page's font
+   rather than MathJax's TeX web fonts, which jupyter-server-mathjax does not ship. */
+.MJX_Assistive_MathML, .MJX_Assistive_MathML * { font-family: inherit !important; }
+"""
+CSS_NAME = "dlbook-mathjax.css"
 # Folders of the distribution a browser never asks for with our configuration.
 SKIP = ("localization", "unpacked", "test", "docs")
 
@@ -58,6 +69,8 @@ def copy_mathjax(app: Sphinx) -> None:
     script = app.config.mathjax_path.split("?", 1)[0]
     if not (Path(app.outdir) / "_static" / script).is_file():
         raise ExtensionError(f"local_mathjax: {script} is not in the MathJax distribution")
+    (target / CSS_NAME).write_text(ASSISTIVE_CSS, encoding="utf-8")
+    app.add_css_file(f"{TARGET}/{CSS_NAME}")
     # MathJax 2 is configured by mathjax2_config; see the module docstring.
     app.config.mathjax3_config = None
 

@@ -181,7 +181,8 @@ def find_places(entries: list[Entry], docs: list[Path]) -> tuple[dict[str, Place
                     continue
                 for match in patterns[entry.term].finditer(source):
                     if not zh_matches(entry, match["zh"]):
-                        near.setdefault(entry.term, []).append(f"{rel}: {match.group(0)!r}")
+                        if re.search(r"[\u4e00-\u9fff]", match["zh"]):  # Chinese, but another term
+                            near.setdefault(entry.term, []).append(f"{rel}: {match.group(0)!r}")
                         continue
                     line = max(i for i, start in enumerate(line_starts) if start <= match.start())
                     before = [h for h in heads if h[0] <= line]
