@@ -211,8 +211,12 @@ def render(entries: list[Entry], places: dict[str, Place]) -> str:
         "# Glossary（术语表）",
         "",
         "The key terms of the course in English and Chinese, each with a one-line definition and",
-        "a link to the section that introduces it (chapter number · section). Terms are sorted",
+        "a link to the section that introduces it. Terms are sorted",
         "alphabetically; the search box finds them in either language.",
+        "",
+        # sphinx-book-theme widens a div.full-width into the right margin. (A {container} would
+        # also get Bootstrap's class "container", whose max-width undoes that.)
+        '<div class="full-width">',
         "",
         "| English | 中文 | Definition | Introduced in |",
         "|---|---|---|---|",
@@ -225,11 +229,12 @@ def render(entries: list[Entry], places: dict[str, Place]) -> str:
         else:
             target = f"{p.doc}#{p.slug}" if p.slug else p.doc
             chapter = p.doc.split("/")[1][:2].lstrip("0") or "0"
-            where = f'[{chapter} · {link_text(p.section)}]({target} "{link_text(p.title)}")'
+            where = f'Ch. {chapter}: [{link_text(p.section)}]({target} "{link_text(p.title)}")'
             english = f"**{cell_escape(e.term)}**"
         if e.aliases:
             english += " (" + ", ".join(cell_escape(a) for a in e.aliases) + ")"
         lines.append(f"| {english} | {cell_escape(e.zh)} | {cell_escape(e.definition)} | {where} |")
+    lines += ["", "</div>"]
     return "\n".join(lines) + "\n"
 
 
