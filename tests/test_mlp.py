@@ -85,3 +85,23 @@ def test_errors():
         get_activation(3)
     with pytest.raises(TypeError, match="MLP"):
         hidden_activations(nn.Linear(2, 2), torch.zeros(1, 2))
+
+
+def test_output_activation_and_identity_hidden():
+    torch.manual_seed(0)
+    m = MLP([2, 5, 5, 1], activation="identity", output_activation="sigmoid")
+    x = torch.randn(30, 2)
+    out = m(x)
+    assert ((out > 0) & (out < 1)).all()
+    # with identity activations the hidden part collapses to one linear layer
+    one = collapse_linear(m.linears)
+    assert torch.allclose(torch.sigmoid(one(x)), out, atol=1e-6)
+    assert len(hidden_activations(m, x)) == 2  # output activation is not a hidden layer
+
+
+def test_gradients_flow_to_every_layer():
+    torch.manual_seed(0)
+    m = MLP([3, 8, 8, 2], activation="tanh")
+    torch.nn.functional.cross_entropy(m(torch.randn(16, 3)), torch.randint(0, 2, (16,))).backward()
+    for lin in m.linears:
+        assert lin.weight.grad is not None and lin.weight.grad.abs().sum() > 0

@@ -210,3 +210,19 @@ def test_hinge_matches_torch_multi_margin_and_decreases():
 def test_loss_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_perceptron_initial_weights_and_shape_error():
+    y = torch.tensor([0, 0, 0, 1])
+    res = nb.perceptron_train(GATES, y, w0=torch.tensor([1.0, 1.0]), b0=-1.5)
+    assert res.converged and res.epochs == 1 and len(res.history) == 1  # already correct: no update
+    with pytest.raises(ValueError, match=r"w0 must have shape \(2,\)"):
+        nb.perceptron_train(GATES, y, w0=torch.ones(3))
+
+
+def test_losses_have_gradients_matching_torch():
+    p = PRED.clone().requires_grad_(True)
+    for ours, theirs in [(nb.mse, F.mse_loss), (nb.mae, F.l1_loss), (nb.huber, F.huber_loss)]:
+        (g1,) = torch.autograd.grad(ours(p, TARGET), p)
+        (g2,) = torch.autograd.grad(theirs(p, TARGET), p)
+        assert torch.allclose(g1, g2, atol=ATOL)
