@@ -3,12 +3,17 @@
 The notebooks import what they *use* from here (data, training loop, plots, models taught
 in earlier chapters); what a chapter *teaches* is written out in the chapter itself.
 
+Modules by topic: ``data`` (offline data sets), ``train`` (``fit``, ``evaluate``), ``plot``;
+``nn_basics`` and ``mlp`` (chapter 1), ``scratch`` (NumPy backpropagation), ``autograd`` (a tiny
+reverse-mode engine), ``optim`` and ``regularization`` (chapter 2), ``conv`` and ``cnn``
+(chapter 3), ``grading`` (exercise feedback and batch grading).
+
 The public API is stable: names are deprecated before they are removed.
 """
 
 from __future__ import annotations
 
-from . import data, plot, train
+from . import autograd, cnn, conv, data, grading, mlp, nn_basics, optim, plot, regularization, scratch, train
 from .runtime import device, progress_enabled, set_seed
 from .train import History, accuracy, evaluate, fit, predict
 
@@ -17,13 +22,22 @@ __version__ = "0.1.0"
 __all__ = [
     "History",
     "accuracy",
+    "autograd",
+    "cnn",
+    "conv",
     "data",
     "device",
     "evaluate",
     "fit",
+    "grading",
+    "mlp",
+    "nn_basics",
+    "optim",
     "plot",
     "predict",
     "progress_enabled",
+    "regularization",
+    "scratch",
     "set_seed",
     "train",
     "__version__",
