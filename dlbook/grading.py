@@ -11,14 +11,17 @@ otter). This module is the thin glue that closes two gaps of otter for this cour
   ``otter run`` grades one submission with no time limit and with the tests in the directory
   the submission runs in, where a submission can read or overwrite them. :func:`grade_batch`
   runs every submission in its own subprocess and Jupyter kernel with a per-cell and a
-  per-submission time limit, and scores it on *fresh copies* of the hidden tests that are
-  written to a new temporary directory only after the submission's own cells have finished.
-  One broken submission (syntax error, exception, infinite loop, killed kernel, unreadable
+  per-submission time limit, in an empty temporary directory. The hidden tests are read once,
+  before any submission runs, reach the worker through a pipe and the kernel only inside the
+  grading cells that run after the submission's own cells: a fresh copy for each submission,
+  never a file on disk that the notebook (or a submission graded beside it) could read or
+  overwrite. Scores come back on the worker's stdout tagged with a secret the kernel never
+  sees, so a submission cannot forge them. One broken submission (syntax error, exception, infinite loop, killed kernel, unreadable
   file) gets a row with a status and zeros where it failed; the batch goes on.
 
 Limits: the submission runs as the grading user, in the same Python process as the tests (as in
 ``otter run``). A submission that deliberately tampers with the interpreter (monkey-patching
-``doctest`` or ``otter``) could still fake a pass: grade for credit inside a throw-away container
+``doctest`` or ``json``) could still fake a pass: grade for credit inside a throw-away container
 or VM, and keep the masters (which hold the hidden tests) out of the learners' repository.
 
 Command line (what ``make grade`` calls)::
