@@ -214,6 +214,8 @@ def render(entries: list[Entry], places: dict[str, Place]) -> str:
         "a link to the section that introduces it. Terms are sorted",
         "alphabetically; the search box finds them in either language.",
         "",
+        "## Terms from A to Z",
+        "",
         # sphinx-book-theme widens a div.full-width into the right margin. (A {container} would
         # also get Bootstrap's class "container", whose max-width undoes that.)
         '<div class="full-width">',
@@ -234,7 +236,18 @@ def render(entries: list[Entry], places: dict[str, Place]) -> str:
         if e.aliases:
             english += " (" + ", ".join(cell_escape(a) for a in e.aliases) + ")"
         lines.append(f"| {english} | {cell_escape(e.zh)} | {cell_escape(e.definition)} | {where} |")
-    lines += ["", "</div>"]
+    lines += [
+        "",
+        "</div>",
+        "",
+        "## How this glossary is made",
+        "",
+        "Each entry comes from one data file, `glossary.yml`, and `tools/make_glossary.py` writes",
+        "this page from it. The link of an entry points at the section where the chapters, read in",
+        "order, first write the term with its Chinese beside it, like",
+        "backpropagation（反向传播）. The site tests check that every link lands on a section that",
+        "contains the term and that every entry is introduced somewhere in the chapters.",
+    ]
     return "\n".join(lines) + "\n"
 
 
