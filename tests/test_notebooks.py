@@ -72,6 +72,7 @@ def test_notebook_starts_with_the_shared_setup(path: Path):
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.lstrip().startswith("# "), "first cell: a title"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].source == setup_source(), "first code cell must be the set-up cell (tools/notebook_setup.py --write)"
+    assert not any("placeholder" in c.source for c in code), "a set-up placeholder cell was left behind"
     early = "\n".join(c.source for c in code[1:3])
     assert "dlbook.set_seed(" in early and "dlbook.device()" in early
 

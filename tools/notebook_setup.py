@@ -53,12 +53,14 @@ def sync(path: Path, extras: str = "") -> bool:
     wanted = setup_source(extras)
     if cell is not None and cell.source == wanted:
         return False
-    if cell is None or "google.colab" not in cell.source:
+    placeholder = cell is not None and (not cell.source.strip() or "placeholder" in cell.source.lower())
+    if cell is not None and ("google.colab" in cell.source or placeholder):
+        cell.source = wanted
+        cell.outputs, cell.execution_count = [], None
+    else:
         new = nbformat.v4.new_code_cell(wanted)
         index = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
         nb.cells.insert(index, new)
-    else:
-        cell.source = wanted
     nbformat.write(nb, path)
     return True
 
