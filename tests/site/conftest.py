@@ -17,18 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sitelib import ROOT, skip_or_fail  # noqa: E402
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def skip_or_fail(message: str) -> None:
-    """Skip with a clear message; under CI=true, fail: CI must run every check."""
-    if IN_CI:
-        pytest.fail(f"{message} (CI=true: this check must run)")
-    pytest.skip(message)
+sys.path.insert(0, str(ROOT / "tools"))
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def skip_or_fail(message: str) -> None:
+    """Skip with a clear message; under CI=true, fail: CI must run every check."""
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: this check must run)")
+    pytest.skip(message)
+
 
 # Folders of the built site that hold assets rather than pages.
 ASSET_DIRS = {"_static", "_sources", "_images", "_downloads", ".doctrees", "jupyter_execute"}

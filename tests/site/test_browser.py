@@ -24,8 +24,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from conftest import ROOT, skip_or_fail
-from sitelib import html_pages, notebook_pages
+from sitelib import ROOT, html_pages, notebook_pages, skip_or_fail
 
 CHROMIUM_FLAGS = [
     "--headless",

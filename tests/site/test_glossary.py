@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import make_glossary
-from conftest import ROOT
+from sitelib import ROOT
 
 
 class _Sections(HTMLParser):

@@ -8,8 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import ROOT
-from sitelib import notebook_pages, parse
+from sitelib import ROOT, notebook_pages, parse
 
 
 def colab_links(page: Path, colab_url: str) -> list[str]:

@@ -7,8 +7,7 @@ import re
 from pathlib import Path
 
 import make_course_map
-from conftest import ROOT
-from sitelib import html_pages, parse
+from sitelib import ROOT, html_pages, parse
 
 
 def test_course_map_matches_the_table_of_contents(toc_path: Path) -> None:
