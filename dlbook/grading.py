@@ -262,8 +262,8 @@ def _worker(spec: dict[str, Any]) -> int:
     """Run inside the per-submission subprocess: execute the notebook, then grade it.
 
     Reports to the parent on stdout, one line per event, each starting with a secret the
-    kernel never sees (so a submission writing to the inherited file descriptor cannot forge
-    a score): the kernel's pid, each question's score as soon as it is known, the status.
+    kernel is never given (so a submission writing to an inherited file descriptor cannot
+    forge a score): each question's score as soon as it is known, then the status.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -303,9 +303,6 @@ def _worker(spec: dict[str, Any]) -> int:
     timed_out = False
     try:
         with client.setup_kernel(env=spec.get("env")):
-            pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
-            if pid:
-                report(kernel_pid=int(pid))
             for i, cell in enumerate(work.cells):
                 start = time.monotonic()
                 try:
@@ -373,7 +370,40 @@ def _kill_group(pid: int) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError, OSError):
-        pass
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+
+
+def _child_pids(parent: int) -> list[int]:
+    """Processes whose parent is ``parent`` (the worker's kernel), from /proc or ``ps``.
+
+    The kernel runs in a session of its own (jupyter_client starts it so), so killing the
+    worker's process group would leave it running; it is found here rather than reported by the
+    worker, so a submission cannot name another process for the grader to kill.
+    """
+    kids = []
+    proc = Path("/proc")
+    if proc.is_dir():
+        for entry in proc.iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except (OSError, IndexError):
+                    continue
+                if int(fields[1]) == parent:  # fields: state, ppid, ...
+                    kids.append(int(entry.name))
+        return kids
+    try:
+        out = subprocess.run(["ps", "-A", "-o", "pid=,ppid="], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return kids
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1] == str(parent):
+            kids.append(int(parts[0]))
+    return kids
 
 
 def grade_submission(
@@ -431,12 +461,15 @@ def grade_submission(
         start_new_session=True,  # so that a timeout can kill the worker and all it started
         env=kernel_env,
     )
-    timed_out = False
+    timed_out, kernels = False, []
     try:
         # The tests go through a pipe, never through a file a submission could find.
         out, err = proc.communicate(json.dumps(spec).encode(), timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
+        kernels = _child_pids(proc.pid)  # before the worker dies and its kernel is re-parented
+        for pid in kernels:
+            _kill_group(pid)
         _kill_group(proc.pid)
         out, err = proc.communicate()  # what the worker reported before the limit
     finally:
@@ -450,9 +483,6 @@ def grade_submission(
                 events.append(json.loads(line[len(secret) + 1 :]))
             except ValueError:
                 pass
-    for event in events:
-        if "kernel_pid" in event:
-            _kill_group(int(event["kernel_pid"]))  # the kernel runs in a session of its own
     scores = {q: 0.0 for q in tests}
     status, errors = None, []
     for event in events:
@@ -471,7 +501,7 @@ def grade_submission(
         possible=possible,
         status=status,
         seconds=time.monotonic() - start,
-        details={"errors": errors, "kernel_pid": next((e["kernel_pid"] for e in events if "kernel_pid" in e), None)},
+        details={"errors": errors, "killed": kernels},
     )
 
 
