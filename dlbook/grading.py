@@ -285,7 +285,7 @@ def _worker(spec: dict[str, Any]) -> int:
         return 0
 
     # The submission runs in an empty directory of its own: no tests beside it.
-    run_dir = Path(tempfile.mkdtemp(prefix="dlbook-run-"))
+    run_dir = Path(spec["run_dir"])
     code_cells = [c for c in nb.cells if c.get("cell_type") == "code"]
     work = nbformat.v4.new_notebook()
     work.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -340,9 +340,6 @@ def _worker(spec: dict[str, Any]) -> int:
     except Exception as err:  # the kernel failed to start, ...
         report(status=f"error: {type(err).__name__}: {str(err)[:120]}")
         return 0
-    finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
-
     if timed_out:
         status = "timeout"
     elif errors:
@@ -452,6 +449,9 @@ def grade_submission(
         "secret": secret,
     }
     workdir = tempfile.mkdtemp(prefix="dlbook-worker-")
+    # Made here (with the kernel's TMPDIR) so that it is removed even when the worker is killed.
+    run_dir = tempfile.mkdtemp(prefix="dlbook-run-", dir=kernel_env.get("TMPDIR") or None)
+    spec["run_dir"] = run_dir
     proc = subprocess.Popen(
         [sys.executable, "-c", _WORKER_BOOT, str(Path(__file__).resolve())],
         cwd=workdir,
@@ -475,6 +475,7 @@ def grade_submission(
     finally:
         _kill_group(proc.pid)
         shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(run_dir, ignore_errors=True)
 
     events = []
     for line in out.decode(errors="replace").splitlines():
@@ -512,6 +513,7 @@ def grade_batch(
     workers: int = 1,
     csv_path: str | os.PathLike[str] | None = None,
     cell_timeout: float | None = None,
+    env: dict[str, str] | None = None,
 ) -> list[SubmissionResult]:
     """Grade every ``.ipynb`` in ``submissions`` and write ``grades.csv`` there.
 
@@ -522,6 +524,8 @@ def grade_batch(
         workers: submissions graded at the same time.
         csv_path: where to write the grades; default ``<submissions>/grades.csv``.
         cell_timeout: per-cell limit, default ``timeout / 3``.
+        env: extra environment variables for the workers and kernels (e.g. ``TMPDIR`` to keep
+            their temporary folders somewhere private).
 
     Returns:
         One :class:`SubmissionResult` per notebook, in file-name order.
@@ -539,7 +543,7 @@ def grade_batch(
     tests = _resolve(load_tests(autograder))  # read once, before any submission can touch them
     possible = {q: t["possible"] for q, t in tests.items()}
     threads = max(1, (os.cpu_count() or 1) // workers)
-    env = {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    env = {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), **(env or {})}
 
     def one(path: Path) -> SubmissionResult:
         try:

@@ -7,6 +7,7 @@ two cores); the other tests are fast.
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import sys
 import time
@@ -195,21 +196,31 @@ def sabotage(tmp_path_factory):
         i = _cell(nb, "w_two_steps =")
         nb.cells[i].source = "w_two_steps = 0.5  # wrong, hoping the tests can be bent"
         snoop = f"""
-import glob, os
+import glob, json, os
 PASS_ALL = {PASS_ALL!r}
-found, read = [], []
-patterns = ["tests/*", "../tests/*", "../*/tests/*", "/tmp/dlbook-*/*", "/tmp/dlbook-*/tests/*",
-            {str(autograder / "tests")!r} + "/*.py"]
-for pattern in patterns:
+import tempfile
+SAFE_ROOT = {str(base)!r}  # the test grades with TMPDIR inside it; never touch anything else
+snooped = {{}}
+# where the grader might have put the tests: beside the notebook, above it, its temporary folders
+tmp = tempfile.gettempdir()
+for pattern in ["*", "tests/*", "../*", "../tests/*", "../*/tests/*", tmp + "/dlbook-*/*", tmp + "/dlbook-*/*/*"]:
     for path in glob.glob(pattern):
-        if os.path.isfile(path):
-            found.append(path)
+        path = os.path.abspath(path)
+        if not path.startswith(SAFE_ROOT + os.sep):
+            continue
+        if os.path.isfile(path) and not path.endswith(".ipynb"):
             try:
-                read.append(open(path).read())
+                snooped[os.path.abspath(path)] = open(path, errors="replace").read()[:100000]
                 with open(path, "w") as f:
                     f.write(PASS_ALL)
             except OSError:
                 pass
+with open({str(base / "snooped.json")!r}, "a") as f:
+    f.write(json.dumps(snooped) + "\\n")
+# and the instructor's autograder folder, as if its path had leaked
+for path in glob.glob({str(autograder / "tests")!r} + "/*.py"):
+    with open(path, "w") as f:
+        f.write(PASS_ALL)
 os.makedirs("tests", exist_ok=True)
 for q in ["q1", "q2", "q3", "q4"]:
     with open(os.path.join("tests", q + ".py"), "w") as f:
@@ -225,9 +236,18 @@ for q in ["q1", "q2", "q3", "q4"]:
     (subs / "notes.txt").write_text("not a notebook: ignored")
 
     start = time.monotonic()
-    results = grading.grade_batch(subs, autograder, timeout=60, cell_timeout=10, workers=2)
+    # The grader's temporary folders go inside this test's folder: the cheat's snooping (and any
+    # damage it does) stays there.
+    private_tmp = base / "tmp"
+    private_tmp.mkdir()
+    (private_tmp / "planted.txt").write_text("a file the cheat can find, read and overwrite")
+    results = grading.grade_batch(subs, autograder, timeout=60, cell_timeout=10, workers=2,
+                                  env={"TMPDIR": str(private_tmp)})
     elapsed = time.monotonic() - start
-    return {r.submission: r for r in results}, subs, autograder, elapsed
+    snooped = [json.loads(line) for line in (base / "snooped.json").read_text().splitlines()]
+    hidden = [line for f in (base / "gen" / "exercises" / "autograders" / EX / "tests").glob("*.py")
+              for line in f.read_text().splitlines() if "assert" in line]
+    return {r.submission: r for r in results}, subs, autograder, elapsed, snooped, hidden
 
 
 EXPECTED = {
@@ -244,7 +264,7 @@ EXPECTED = {
 
 
 def test_sabotage_batch_gives_one_row_per_submission(sabotage):
-    results, subs, _, elapsed = sabotage
+    results, subs, _, elapsed, _, _ = sabotage
     assert sorted(results) == sorted(EXPECTED)
     rows = list(csv.DictReader((subs / "grades.csv").open()))
     assert list(rows[0]) == ["submission", "q1", "q2", "q3", "q4", "total", "possible", "status"]
@@ -257,7 +277,7 @@ def test_sabotage_batch_gives_one_row_per_submission(sabotage):
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_sabotage_scores_and_status(sabotage, name):
-    results, subs, _, _ = sabotage
+    results, subs, _, _, _, _ = sabotage
     scores, status = EXPECTED[name]
     r = results[name]
     assert r.status.startswith(status), r.status
@@ -271,8 +291,15 @@ def test_sabotage_scores_and_status(sabotage, name):
 def test_cheat_really_overwrote_the_tests_it_could_reach(sabotage):
     """The attack ran (the autograder's files on disk now pass everything), yet the cheat's wrong
     answer and the blank notebook graded after it scored zero: the batch used its own copies."""
-    results, _, autograder, _ = sabotage
+    results, _, autograder, _, snooped, hidden = sabotage
     assert all(f.read_text() == PASS_ALL for f in (autograder / "tests").glob("*.py"))
+    # the snooping cell ran twice (first and last cell) and found no test where the grader works
+    assert len(snooped) == 2 and hidden
+    planted = [p for p in snooped[0] if p.endswith("planted.txt")]
+    assert planted, "the cheat looks where the grader works (a planted file was found: not vacuous)"
+    text = json.dumps(snooped)
+    assert "OK_FORMAT" not in text.replace(json.dumps(PASS_ALL)[1:-1], "")
+    assert not any(json.dumps(line.strip())[1:-1] in text for line in hidden if len(line.strip()) > 25)
     assert results["cheat.ipynb"].scores["q3"] == 0
     assert sum(results["z_blank.ipynb"].scores.values()) == 0
 
