@@ -66,7 +66,8 @@ def test_every_notebook_page_has_launch_and_download_buttons(site_dir: Path, toc
         if not target.is_file():
             problems.append(f"{doc}: download {ipynb[0]} -> missing {target}")
         elif target.read_bytes() != (ROOT / (doc + ".ipynb")).read_bytes():
-            problems.append(f"{doc}: download {ipynb[0]} is not this page's notebook")
+            problems.append(f"{doc}: download {ipynb[0]} differs from {doc}.ipynb in the repository "
+                            "(another notebook, or a stale build: run make book)")
     assert not problems, "\n".join(problems)
 
 
