@@ -62,6 +62,11 @@ def _student_notebook(path: Path, name: str) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
     first.source = setup_source(extras="[grade]")
+    # The page title comes first, above the set-up cell, so the website shows a heading on top.
+    title = next((i for i, c in enumerate(nb.cells)
+                  if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")), None)
+    if title:
+        nb.cells.insert(0, nb.cells.pop(title))
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"{name}-{i:02d}"  # stable ids: regeneration gives the same file
         if cell.cell_type == "code":
