@@ -104,3 +104,9 @@ def test_plotting_cells_end_with_show(path: Path):
 def test_setup_cell_names_the_configured_repository():
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     assert f"git+{config['repository']['url']}" in setup_source()
+
+
+def test_package_metadata_names_the_same_repository():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    homepage = re.search(r'^Homepage\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M)
+    assert homepage and homepage.group(1) == config["repository"]["url"]
