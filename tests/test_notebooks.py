@@ -16,24 +16,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from notebook_setup import setup_source  # noqa: E402
+from toc import toc_files  # noqa: E402
 
 CHAPTER_NOTEBOOKS = sorted(ROOT.glob("chapters/*/*.ipynb"))
 
 
 def _toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-
-    def walk(entries):
-        for e in entries or []:
-            if "file" in e:
-                files.append(e["file"])
-            walk(e.get("sections"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return files
+    return toc_files(ROOT / "_toc.yml")
 
 
 def _doc_name(path: Path) -> str:

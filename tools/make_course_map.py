@@ -15,7 +15,9 @@ import sys
 from html import escape
 from pathlib import Path
 
-import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from toc import toc_files  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "images" / "course_map.svg"
@@ -44,20 +46,7 @@ FONT = "'Noto Sans', 'Helvetica Neue', Arial, 'WenQuanYi Micro Hei', 'PingFang S
 
 def published_chapters(toc_path: Path = ROOT / "_toc.yml") -> set[int]:
     """Chapter numbers with at least one file in the table of contents."""
-    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
-    files: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(str(node["file"]))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
+    files = toc_files(toc_path)
     numbers = set()
     for f in files:
         parts = f.split("/")

@@ -28,6 +28,9 @@ from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from myst_parser.mdit_to_docutils.base import compute_unique_slug
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from toc import toc_files  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "glossary.yml"
 PAGE = ROOT / "glossary.md"
@@ -81,20 +84,7 @@ def load_entries(path: Path = DATA) -> list[Entry]:
 
 def chapter_documents(toc_path: Path = ROOT / "_toc.yml") -> list[Path]:
     """Chapter notebooks (and MyST pages) under chapters/, in the order of the TOC."""
-    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
-    files: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(str(node["file"]))
-            for key in ("parts", "chapters", "sections"):
-                walk(node.get(key))
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
+    files = toc_files(toc_path)
     docs = []
     for f in files:
         if not f.startswith("chapters/"):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import toc as _toc  # noqa: E402  (tools/toc.py: the one TOC walker)
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -85,21 +88,7 @@ def html_pages(site: Path) -> list[Path]:
 
 def toc_files(toc_path: Path) -> list[str]:
     """Every `file:` of the table of contents, root first, in reading order."""
-    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
-    files = [str(toc["root"])]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(str(node["file"]))
-            for key in ("parts", "chapters", "sections"):
-                walk(node.get(key))
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    return files
+    return _toc.toc_files(toc_path)
 
 
 def notebook_pages(root: Path, toc_path: Path) -> list[str]:
