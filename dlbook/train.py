@@ -145,13 +145,17 @@ def _run_epoch(
     for batch in loader:
         x, y = _check_batch(batch, where)
         if x.device != device:
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            x = x.to(device, non_blocking=True)
+        if y.device != device:
+            y = y.to(device, non_blocking=True)
+        if optimizer is not None:
+            # Dropping the old gradients before the forward pass lets their memory be reused.
+            optimizer.zero_grad(set_to_none=True)
         outputs = model(x)
         loss = loss_fn(outputs, y)
         if loss.dim() != 0:
             raise ValueError(f"loss_fn must return a scalar, got shape {tuple(loss.shape)}; use reduction='mean'")
         if optimizer is not None:
-            optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if clip_grad is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), clip_grad)
@@ -159,10 +163,10 @@ def _run_epoch(
         n = y.shape[0]
         count += n
         total_loss += loss.item() * n
-        if metrics:
-            with torch.no_grad():
-                for name, fn in metrics.items():
-                    totals[name] += float(fn(outputs, y)) * n
+        for name, fn in metrics.items():
+            # Metrics such as accuracy go through argmax, which autograd does not record, so
+            # no no_grad() block is needed (it would cost more than the metric itself).
+            totals[name] += fn(outputs, y).item() * n
         if bar is not None:
             bar.update(1)
     if count == 0:
