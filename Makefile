@@ -11,8 +11,13 @@ EXTRAS ?= book,dev,grade
 
 # Chapter notebooks, in book order (the _toc.yml test checks that every one is listed).
 NOTEBOOKS := $(sort $(wildcard chapters/*/*.ipynb))
-# Stored outputs are computed on the CPU with progress bars off; checks use the same settings.
-NB_ENV := DLBOOK_PROGRESS=0 DLBOOK_DEVICE=cpu PYTHONHASHSEED=0
+# A notebook that nbval runs beside the chapters: its stored output is the pinned environment.
+ENV_CHECK := tests/notebooks/numeric_environment.ipynb
+# Stored outputs are computed on the CPU with progress bars off, in one pinned numeric
+# environment (README, "Reproducible outputs"; dlbook.runtime.REPRODUCIBLE_ENV, which a test keeps
+# equal to this line), so that they reproduce on any x86-64 CPU with AVX2. Checks use the same.
+REPRO_ENV := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 ONEDNN_MAX_CPU_ISA=AVX2 DLBOOK_REPRODUCIBLE=1
+NB_ENV := DLBOOK_PROGRESS=0 DLBOOK_DEVICE=cpu PYTHONHASHSEED=0 $(REPRO_ENV)
 BOOK_FLAGS := -W -n --keep-going
 
 .PHONY: help install book test unit nbval site-test lab bench notebooks exercises grade clean
@@ -53,7 +58,7 @@ unit: install
 
 nbval: install
 	$(NB_ENV) $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		--nbval-cell-timeout=300 $(NOTEBOOKS)
+		--nbval-cell-timeout=300 $(NOTEBOOKS) $(ENV_CHECK)
 
 # Checks the site `make book` built. The browser test needs Debian's chromium (and a CJK font
 # for the Chinese terms in its screenshots): installed here when running as root with apt-get,

@@ -14,7 +14,7 @@ The public API is stable: names are deprecated before they are removed.
 from __future__ import annotations
 
 from . import autograd, cnn, conv, data, grading, mlp, nn_basics, optim, plot, regularization, scratch, train
-from .runtime import device, progress_enabled, set_seed
+from .runtime import device, numeric_environment, progress_enabled, set_seed
 from .train import History, accuracy, evaluate, fit, predict
 
 __version__ = "0.1.0"
@@ -32,6 +32,7 @@ __all__ = [
     "grading",
     "mlp",
     "nn_basics",
+    "numeric_environment",
     "optim",
     "plot",
     "predict",

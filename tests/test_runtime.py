@@ -47,3 +47,44 @@ def test_progress_switch(monkeypatch):
     assert progress_enabled(True) is True
     monkeypatch.setenv("DLBOOK_PROGRESS", "1")
     assert progress_enabled() is True
+
+
+def _makefile_repro_env() -> dict[str, str]:
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8")
+    line = next(line for line in makefile.splitlines() if line.startswith("REPRO_ENV :="))
+    return dict(item.split("=", 1) for item in line.split(":=", 1)[1].split())
+
+
+def test_makefile_pins_the_environment_dlbook_documents():
+    from dlbook.runtime import REPRODUCIBLE_ENV
+
+    assert _makefile_repro_env() == REPRODUCIBLE_ENV
+
+
+def test_numeric_environment_in_a_pinned_subprocess():
+    """A process started with the pinned variables reads exactly the expected environment."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from dlbook.runtime import REPRODUCIBLE_ENV
+
+    code = "import json, dlbook; from dlbook.runtime import expected_numeric_environment as e; " \
+        "print(json.dumps([dlbook.numeric_environment(), e()]))"
+    env = {**os.environ, **REPRODUCIBLE_ENV}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    got, expected = json.loads(out.stdout)
+    if "AVX2" not in str(torch.backends.cpu.get_cpu_capability()) and "AVX512" not in str(
+        torch.backends.cpu.get_cpu_capability()
+    ):
+        pytest.skip("this CPU has no AVX2: the pinned environment needs it")
+    assert got == expected
+    # and a process without the variables is left alone (oneDNN on, as PyTorch ships it)
+    plain = {k: v for k, v in os.environ.items() if k not in REPRODUCIBLE_ENV}
+    out = subprocess.run([sys.executable, "-c", code], env=plain, capture_output=True, text=True, check=True)
+    got, _ = json.loads(out.stdout)
+    assert got["onednn"] == torch.backends.mkldnn.is_available()
+    assert got["DLBOOK_REPRODUCIBLE"] is None
