@@ -15,7 +15,7 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-PER_NOTEBOOK, WHOLE_COURSE = 150.0, 15 * 60.0
+PER_NOTEBOOK, WHOLE_COURSE = 150.0, 20 * 60.0
 
 
 def main() -> int:
