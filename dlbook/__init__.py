@@ -13,7 +13,7 @@ The public API is stable: names are deprecated before they are removed.
 
 from __future__ import annotations
 
-from . import autograd, cnn, conv, data, grading, mlp, nn_basics, optim, plot, regularization, scratch, seqdata, train
+from . import autograd, cnn, conv, data, grading, mlp, nn_basics, optim, plot, regularization, rnn, scratch, seqdata, train
 from .runtime import device, numeric_environment, progress_enabled, set_seed
 from .train import History, accuracy, evaluate, fit, predict
 
@@ -38,6 +38,7 @@ __all__ = [
     "predict",
     "progress_enabled",
     "regularization",
+    "rnn",
     "scratch",
     "seqdata",
     "set_seed",

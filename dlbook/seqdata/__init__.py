@@ -22,6 +22,7 @@ from .dates import (
     split_dates,
 )
 from .language import MarkovLanguage
+from .loaders import InputsTarget, TensorBatches, date_loader
 from .tasks import adding_problem, first_symbol_recall
 from .vocab import BOS, EOS, IGNORE_INDEX, PAD, SPECIALS, UNK, Vocab, length_mask, pad_sequences
 
@@ -32,13 +33,16 @@ __all__ = [
     "DateTensors",
     "EOS",
     "IGNORE_INDEX",
+    "InputsTarget",
     "MarkovLanguage",
     "PAD",
     "SPECIALS",
+    "TensorBatches",
     "UNK",
     "Vocab",
     "adding_problem",
     "chinese_number",
+    "date_loader",
     "date_pairs",
     "date_tensors",
     "date_vocabs",
