@@ -158,3 +158,20 @@ def test_first_symbol_recall():
     x, y = sd.first_symbol_recall(100, 20, num_symbols=3, seed=1)
     assert x.shape == (100, 20) and torch.equal(x[:, 0], y)
     assert ((x[:, 1:] >= 3) & (x[:, 1:] < 6)).all() and set(y.tolist()) == {0, 1, 2}
+
+
+def test_tensor_batches_cover_every_item_once_per_pass():
+    a, b, y = torch.arange(10), torch.arange(10) * 2, torch.arange(10) * 3
+    batches = sd.TensorBatches((a, b), y, batch_size=4, shuffle=True, seed=0)
+    assert len(batches) == 3
+    first = list(batches)
+    assert [len(t) for _, t in first] == [4, 4, 2]
+    seen = torch.cat([t for _, t in first])
+    assert sorted(seen.tolist()) == (torch.arange(10) * 3).tolist()
+    assert all(torch.equal(xs[1], 2 * xs[0]) and torch.equal(t, 3 * xs[0]) for xs, t in first)
+    second = torch.cat([t for _, t in batches])
+    assert not torch.equal(seen, second)  # a new order at every pass
+    again = torch.cat([t for _, t in sd.TensorBatches((a, b), y, batch_size=4, shuffle=True, seed=0)])
+    assert torch.equal(seen, again)
+    with pytest.raises(ValueError, match="share their first dimension"):
+        sd.InputsTarget((a, b[:3]), y)
