@@ -104,7 +104,7 @@ def _model_device(model: nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
-def _check_batch(batch: object, where: str) -> tuple[torch.Tensor, torch.Tensor]:
+def _check_batch(batch: object, where: str) -> tuple[torch.Tensor | tuple[torch.Tensor, ...], torch.Tensor]:
     if isinstance(batch, torch.Tensor):
         raise TypeError(
             f"{where} yielded a bare tensor of shape {tuple(batch.shape)}; expected a pair "
@@ -114,16 +114,21 @@ def _check_batch(batch: object, where: str) -> tuple[torch.Tensor, torch.Tensor]
         kind = f"a {type(batch).__name__} of length {len(batch)}" if isinstance(batch, (tuple, list)) else type(batch).__name__
         raise TypeError(f"{where} yielded {kind}; expected a pair (inputs, targets)")
     x, y = batch
-    if not (isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor)):
+    # inputs may be one tensor or a tuple of tensors (a sequence model's ids, mask, decoder input):
+    # a tuple is passed to the model as separate arguments, model(*x)
+    xs = tuple(x) if isinstance(x, (tuple, list)) else (x,)
+    if not xs or not all(isinstance(t, torch.Tensor) for t in xs) or not isinstance(y, torch.Tensor):
+        inner = f" of ({', '.join(type(t).__name__ for t in xs)})" if isinstance(x, (tuple, list)) else ""
         raise TypeError(
-            f"{where} yielded ({type(x).__name__}, {type(y).__name__}); expected (Tensor, Tensor)"
+            f"{where} yielded ({type(x).__name__}, {type(y).__name__}){inner}; expected (Tensor, Tensor) "
+            "or ((Tensor, ...), Tensor)"
         )
-    if x.dim() == 0 or y.dim() == 0 or x.shape[0] != y.shape[0]:
+    if y.dim() == 0 or any(t.dim() == 0 or t.shape[0] != y.shape[0] for t in xs):
         raise ValueError(
-            f"{where} yielded inputs {tuple(x.shape)} and targets {tuple(y.shape)}; expected the "
-            "same batch size in the first dimension of both"
+            f"{where} yielded inputs {[tuple(t.shape) for t in xs] if len(xs) > 1 else tuple(xs[0].shape)} "
+            f"and targets {tuple(y.shape)}; expected the same batch size in the first dimension of all"
         )
-    return x, y
+    return (tuple(xs) if isinstance(x, (tuple, list)) else x), y
 
 
 def _run_epoch(
@@ -144,14 +149,16 @@ def _run_epoch(
     count = 0
     for batch in loader:
         x, y = _check_batch(batch, where)
-        if x.device != device:
+        if isinstance(x, tuple):
+            x = tuple(t if t.device == device else t.to(device, non_blocking=True) for t in x)
+        elif x.device != device:
             x = x.to(device, non_blocking=True)
         if y.device != device:
             y = y.to(device, non_blocking=True)
         if optimizer is not None:
             # Dropping the old gradients before the forward pass lets their memory be reused.
             optimizer.zero_grad(set_to_none=True)
-        outputs = model(x)
+        outputs = model(*x) if isinstance(x, tuple) else model(x)
         loss = loss_fn(outputs, y)
         if loss.dim() != 0:
             raise ValueError(f"loss_fn must return a scalar, got shape {tuple(loss.shape)}; use reduction='mean'")
@@ -228,7 +235,8 @@ def fit(
     """Train ``model`` for ``epochs`` passes over ``train_loader``.
 
     Each batch must be a pair ``(x, y)`` of tensors with the same first (batch) dimension;
-    ``loss_fn(model(x), y)`` must return a scalar.
+    ``loss_fn(model(x), y)`` must return a scalar. ``x`` may also be a tuple of tensors (e.g. a
+    sequence model's ids, mask and decoder input), which the model receives as ``model(*x)``.
 
     Args:
         model: the network; batches are moved to the device of its parameters unless

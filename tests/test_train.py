@@ -150,3 +150,27 @@ def test_progress_bar_runs(capsys):
     dlbook.fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), [(X, y)], epochs=2,
                progress=True)
     assert "training" in capsys.readouterr().err
+
+
+def test_fit_passes_tuple_inputs_as_separate_arguments():
+    class TwoInputs(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(3, 2)
+
+        def forward(self, a, b):
+            return self.lin(a) * b[:, None]
+
+    torch.manual_seed(0)
+    a, b, y = torch.randn(16, 3), torch.rand(16) + 0.5, torch.randint(0, 2, (16,))
+    model = TwoInputs()
+    loader = [((a[:8], b[:8]), y[:8]), ((a[8:], b[8:]), y[8:])]
+    hist = dlbook.fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), 0.5), loader, val_loader=loader,
+               epochs=5, progress=False)
+    expected = nn.functional.cross_entropy(model(a, b), y).item()
+    assert hist.last("val_loss") == pytest.approx(expected, rel=1e-5)
+    assert hist["train_loss"][-1] < hist["train_loss"][0]
+    with pytest.raises(ValueError, match="same batch size"):
+        dlbook.fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), 0.1), [((a, b[:4]), y)], progress=False)
+    with pytest.raises(TypeError, match=r"of \(Tensor, list\)"):
+        dlbook.fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), 0.1), [((a, [1]), y)], progress=False)
