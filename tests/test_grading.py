@@ -1,8 +1,9 @@
 """dlbook.grading: the learner's grader, the hidden-test declarations, the plain-data codec, the
 sandbox, and the batch grader on broken and dishonest submissions.
 
-The sabotage batch grades eleven submissions of exercise 0 with two workers (about a minute on
-two cores); the file-attack and limit tests grade one tiny notebook each; the rest is fast.
+The sabotage batch grades eleven submissions of exercise 0 and its master with two workers (about
+two minutes on two shared cores); the file-attack and limit tests grade one tiny notebook each;
+the rest is fast.
 """
 
 from __future__ import annotations
