@@ -8,7 +8,7 @@ must score full marks and every blank zero.
 
 "After" is this checkout. "Before" is the grader as it was before hidden tests became
 declarations judged outside the kernel (issue 17): the parent of the commit that removed
-``dlbook/grading.py``, checked out with ``git worktree`` into a temporary folder and run with its
+``dlbook/grading.py``, extracted with ``git archive`` into a temporary folder and run with its
 own benchmark script. ``--no-before`` skips it (it needs git and the history).
 
 Usage: python benchmarks/bench_grading.py [--exercise ex01_neurons] [--n 30] [--workers N] [--no-before]
@@ -50,17 +50,14 @@ def run_before(args: argparse.Namespace) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-grading-before-") as tmp:
         tree = Path(tmp) / "before"
-        subprocess.run(["git", "worktree", "add", "--detach", str(tree), rev], cwd=ROOT, check=True,
-                       capture_output=True, timeout=120)
-        try:
-            env = {**os.environ, "PYTHONPATH": str(tree)}
-            cmd = [sys.executable, str(tree / "benchmarks" / "bench_grading.py"), "--exercise", args.exercise,
-                   "--n", str(args.n), "--workers", str(args.workers), "--timeout", str(args.timeout)]
-            print(f"before ({rev}, hidden tests run inside the submission's kernel):", flush=True)
-            return subprocess.call(cmd, cwd=tree, env=env)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True,
-                           timeout=120)
+        tree.mkdir()
+        archive = subprocess.run(["git", "archive", rev], cwd=ROOT, check=True, capture_output=True, timeout=120)
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True, timeout=120)
+        env = {**os.environ, "PYTHONPATH": str(tree)}  # its dlbook before the installed one
+        cmd = [sys.executable, str(tree / "benchmarks" / "bench_grading.py"), "--exercise", args.exercise,
+               "--n", str(args.n), "--workers", str(args.workers), "--timeout", str(args.timeout)]
+        print(f"before ({rev}, hidden tests run inside the submission's kernel):", flush=True)
+        return subprocess.call(cmd, cwd=tree, env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
