@@ -1,7 +1,8 @@
 """The graded exercises: masters, generated student notebooks, public and hidden tests.
 
-Grading every master and every blank student notebook runs 8 Jupyter kernels (about a minute
-on two cores); the rest is fast.
+Grading runs 16 Jupyter kernels, two at a time (about four minutes on two shared cores): per
+exercise, the master for the reference answers, then the master, the blank student notebook
+and a tampering notebook as submissions. The rest is fast.
 """
 
 from __future__ import annotations
@@ -100,8 +101,12 @@ def test_questions_and_hidden_tests(generated, name):
         student = (ROOT / "exercises" / f"{name}.ipynb").read_text()
         shipped = "".join(p.read_text() for p in (ROOT / "dlbook" / "exercise_tests" / name).glob("*.py"))
         for case in hidden:
-            line = max((ln[4:].strip() for ln in case["code"].splitlines() if "assert " in ln), key=len)
+            line = max((ln[4:].strip() for ln in case["code"].splitlines() if ln.startswith(">>> ")), key=len)
             assert json.dumps(line)[1:-1] not in student and line not in shipped, f"{name} {q} leaks: {line}"
+        # every hidden case is a declaration the grader runs outside the submission
+        questions, probes = grading.resolve({q: (generated / "exercises" / "autograders" / name / "tests"
+                                                 / f"{q}.py").read_text()}, name)
+        assert len(questions[q].cases) == len(hidden) and probes
 
 
 @pytest.mark.parametrize("name", EXERCISES)
@@ -148,29 +153,79 @@ def test_public_tests_give_feedback_in_process(tmp_path, monkeypatch):
     assert not grader.check("q1", global_env={}).passed_all
 
 
-def _grade_all(generated: Path):
-    jobs = []
-    for name in EXERCISES:
-        tests = grading.load_tests(generated / "exercises" / "autograders" / name)
-        master = generated / "exercises" / "autograders" / name / f"{name}.ipynb"
-        jobs.append((name, "master", master, tests))
-        jobs.append((name, "blank", ROOT / "exercises" / f"{name}.ipynb", tests))
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = pool.map(lambda j: grading.grade_submission(j[2], j[3], timeout=240,
-                                                              env={"OMP_NUM_THREADS": "1"}), jobs)
-        return {(j[0], j[1]): r for j, r in zip(jobs, results)}
+# A dishonest submission: every stub replaced by a dummy of the right type, every numeric answer
+# by 0, and a last cell that replaces the functions an in-kernel test would compare with.
+DUMMIES = {
+    "mse": "return torch.zeros(())",
+    "gd_step": "return w, torch.as_tensor(b)",
+    "fit_line": "return torch.zeros(1), torch.tensor(0.0)",
+    "softmax": "return torch.zeros_like(z)",
+    "cross_entropy": "return torch.zeros(())",
+    "perceptron_update": "return w, b",
+    "train_mlp": "return nn.Linear(64, 10)",
+    "output_term": "return np.zeros_like(y_hat)",
+    "hidden_term": "return np.zeros_like(b)",
+    "bp_step": "return V, gamma, W, theta",
+    "adam_step": "return p, m, v",
+    "train_with_adam": "return nn.Linear(64, 10)",
+    "conv_output_size": "return n",
+    "conv2d_loops": "return x",
+    "max_pool2d": "return x",
+    "train_cnn": "return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.Flatten(), nn.Linear(256, 10))",
+}
+TAMPER = """
+import numpy as np, numpy.testing, torch, torch.testing, doctest, dlbook
+np.allclose = np.array_equal = lambda *a, **k: True
+np.isclose = lambda *a, **k: np.array(True)
+np.testing.assert_allclose = np.testing.assert_array_equal = np.testing.assert_equal = lambda *a, **k: None
+torch.allclose = torch.equal = lambda *a, **k: True
+torch.testing.assert_close = lambda *a, **k: None
+dlbook.accuracy = lambda *a, **k: torch.tensor(1.0)
+dlbook.train.accuracy = dlbook.accuracy
+doctest.DocTestRunner.run = lambda self, *a, **k: doctest.TestResults(0, 0)
+"""
+
+
+def _tampered(name: str, path: Path) -> Path:
+    nb = nbformat.read(ROOT / "exercises" / f"{name}.ipynb", as_version=4)
+    stubs = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for fn in re.findall(r'raise NotImplementedError\("write (\w+)"\)', cell.source):
+            cell.source = cell.source.replace(f'raise NotImplementedError("write {fn}")', DUMMIES[fn])
+            stubs += 1
+        cell.source = re.sub(r"^(\w+) = \.\.\.$", r"\1 = 0", cell.source, flags=re.M)
+    assert stubs >= 3 and "NotImplementedError" not in "".join(c.source for c in nb.cells if c.cell_type == "code")
+    nb.cells.append(nbformat.v4.new_code_cell(TAMPER))
+    nbformat.write(nb, path)
+    return path
 
 
 @pytest.fixture(scope="module")
-def graded(generated):
-    return _grade_all(generated)
+def graded(generated, tmp_path_factory):
+    """Per exercise: the master, the blank and the tampering notebook, graded as submissions on
+    the same hidden inputs (the master's reference answers are computed first, in prepare)."""
+    tmp = tmp_path_factory.mktemp("tampered")
+    env = {"OMP_NUM_THREADS": "1"}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        hidden = dict(zip(EXERCISES, pool.map(
+            lambda n: grading.prepare(generated / "exercises" / "autograders" / n, seed=7, timeout=240, env=env),
+            EXERCISES)))
+        jobs = []
+        for name in EXERCISES:
+            jobs.append((name, "master", generated / "exercises" / "autograders" / name / f"{name}.ipynb"))
+            jobs.append((name, "blank", ROOT / "exercises" / f"{name}.ipynb"))
+            jobs.append((name, "tampered", _tampered(name, tmp / f"{name}.ipynb")))
+        results = pool.map(lambda j: grading.grade_submission(j[2], hidden[j[0]], timeout=240, env=env), jobs)
+        return {(j[0], j[1]): r for j, r in zip(jobs, results)}
 
 
 @pytest.mark.parametrize("name", EXERCISES)
 def test_master_scores_full_marks(graded, name):
     r = graded[(name, "master")]
     assert r.status == "ok", r.status
-    assert r.max_total > 0 and r.total == r.max_total, (r.scores, r.possible)
+    assert r.max_total > 0 and r.total == r.max_total, (r.scores, r.possible, r.details)
     assert all(r.scores[q] == r.possible[q] > 0 for q in r.possible)
 
 
@@ -180,3 +235,26 @@ def test_blank_student_notebook_scores_zero_on_every_question(graded, name):
     assert r.total < r.max_total
     assert all(score == 0 for score in r.scores.values()), r.scores
     assert r.status.startswith("error: NotImplementedError"), r.status
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_tampering_scores_no_more_than_the_blank(graded, name):
+    """Dummies of the right types plus patched np.allclose, numpy.testing, torch.allclose,
+    torch.testing and dlbook.accuracy: in-kernel tests would pass; the grader's verdicts do not."""
+    r, blank = graded[(name, "tampered")], graded[(name, "blank")]
+    assert r.status == "ok", r.status  # every cell ran: the dummies are well typed
+    assert all(r.scores[q] <= blank.scores[q] for q in r.scores), (r.scores, r.details)
+
+
+def test_a_master_in_the_old_form_is_refused(tmp_path):
+    """make_exercises names the exercise, the question and the test that still uses assertions."""
+    nb = nbformat.read(ROOT / "exercises" / "masters" / "ex00_introduction.ipynb", as_version=4)
+    hidden = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("# HIDDEN")
+              and "w_two_steps" in c.source]
+    assert len(hidden) == 1
+    hidden[0].source = "# HIDDEN\nassert abs(w_two_steps - 1.08) < 1e-6"
+    master = tmp_path / "masters" / "ex00_introduction.ipynb"
+    master.parent.mkdir()
+    nbformat.write(nb, master)
+    with pytest.raises(grading.DeclarationError, match=r"ex00_introduction q3 hidden test \d+ is in the old form"):
+        make_exercises.generate(master, tmp_path / "out")

@@ -10,6 +10,11 @@ runs ``otter assign`` (offline: no Docker, no Gradescope, no PDF) into a tempora
 * ``exercises/autograders/<ex>/``: the solutions notebook and the full tests (public + hidden),
   which ``make grade`` uses. This folder is git-ignored: hidden tests never reach learners.
 
+Every hidden test must be a declaration (``probe(...)`` calls, see ``exercises/README.md``,
+"Authoring hidden tests"); a master whose hidden test is still in the old form (assertions that
+run in the submission's kernel) or whose public test is worth points stops the generation
+with an error that names the exercise, the question and the test.
+
 Usage::
 
     python tools/make_exercises.py               # regenerate everything in place
@@ -89,6 +94,17 @@ def _assert_public(tests: Path, name: str) -> None:
                     raise RuntimeError(f"{name}: public test {f.name} holds a hidden case")
 
 
+def _assert_declarations(tests: Path, name: str) -> None:
+    """Every hidden case parses as a declaration and every public case is worth 0 points.
+
+    Raises:
+        dlbook.grading.DeclarationError: naming the exercise, question and test case.
+    """
+    from dlbook.grading import load_tests, resolve
+
+    resolve(load_tests(tests), name)
+
+
 def generate(master: Path, out_root: Path) -> dict[str, Path]:
     """Generate one exercise from ``master`` under ``out_root``; return the paths written."""
     name = master.stem
@@ -103,6 +119,7 @@ def generate(master: Path, out_root: Path) -> dict[str, Path]:
         nbformat.write(nb, nb_path)
 
         _assert_public(student / "tests", name)
+        _assert_declarations(autograder / "tests", name)
         public = out_root / "dlbook" / "exercise_tests" / name
         shutil.rmtree(public, ignore_errors=True)
         public.mkdir(parents=True)
