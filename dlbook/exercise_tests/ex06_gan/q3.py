@@ -4,7 +4,7 @@ test = {   'name': 'q3',
     'points': 2,
     'suites': [   {   'cases': [   {   'code': '>>> import torch\n'
                                                '>>> from torch import nn\n'
-                                               '>>> torch.manual_seed(0)\n'
+                                               '>>> _ = torch.manual_seed(0)\n'
                                                '>>> _critic = nn.Linear(2, 1)\n'
                                                '>>> _opt = torch.optim.RMSprop(_critic.parameters(), lr=0.1)\n'
                                                '>>> _loss = critic_update(_critic, _opt, torch.randn(8, 2), torch.randn(8, 2) + 1, c=0.05)\n'
