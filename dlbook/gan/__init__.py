@@ -1,0 +1,45 @@
+"""Generative adversarial networks: losses, the 2-D ring toy with its metrics, DCGAN blocks, the loop.
+
+Modules: ``losses`` (the GAN value function's two players, both generator forms, WGAN's critic and
+clipping, the optimal discriminator), ``toy`` (ring of Gaussians, small MLP players), ``metrics`` (mode coverage, Frechet distance),
+``dcgan`` (convolutional generator and discriminator, optionally conditional) and ``train``
+(``train_gan``, the alternating loop of Goodfellow et al. 2014, Algorithm 1).
+"""
+
+from __future__ import annotations
+
+from .dcgan import SUPPORTED_SIZES, DCGANDiscriminator, DCGANGenerator, dcgan_discriminator, dcgan_generator
+from .losses import (
+    clip_weights,
+    critic_loss,
+    discriminator_loss,
+    generator_loss,
+    optimal_discriminator,
+    wgan_generator_loss,
+)
+from .metrics import Coverage, frechet_distance, mode_coverage
+from .toy import make_ring, mlp_discriminator, mlp_generator, ring_centers
+from .train import LOSSES, train_gan
+
+__all__ = [
+    "Coverage",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
+    "LOSSES",
+    "SUPPORTED_SIZES",
+    "clip_weights",
+    "critic_loss",
+    "dcgan_discriminator",
+    "dcgan_generator",
+    "discriminator_loss",
+    "frechet_distance",
+    "generator_loss",
+    "make_ring",
+    "mlp_discriminator",
+    "mlp_generator",
+    "mode_coverage",
+    "optimal_discriminator",
+    "ring_centers",
+    "train_gan",
+    "wgan_generator_loss",
+]

@@ -1,0 +1,117 @@
+"""The alternating GAN training loop, as chapter 6 writes it out, for reuse.
+
+Goodfellow et al. (2014), Algorithm 1: ``d_steps`` discriminator updates on fresh real and fake
+batches, then one generator update on a fresh latent batch. ``loss="wgan"`` is Arjovsky et al.
+(2017), Algorithm 1: the critic's loss without log or sigmoid, its weights clipped after every
+update, RMSprop.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+
+from ..train import History
+from .losses import clip_weights, critic_loss, discriminator_loss, generator_loss, wgan_generator_loss
+
+__all__ = ["LOSSES", "train_gan"]
+
+LOSSES = ("saturating", "non-saturating", "wgan")
+
+Sampler = Callable[[int], object]
+
+
+def _call(model: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    return model(x) if labels is None else model(x, labels)
+
+
+def train_gan(
+    generator: nn.Module,
+    discriminator: nn.Module,
+    sample_real: Sampler,
+    sample_latent: Callable[[int], torch.Tensor],
+    steps: int,
+    loss: str = "non-saturating",
+    batch_size: int = 64,
+    d_steps: int = 1,
+    lr_g: float = 2e-4,
+    lr_d: float = 2e-4,
+    betas: tuple[float, float] = (0.5, 0.999),
+    clip: float = 0.01,
+    log_every: int = 50,
+    callback: Callable[[int, History], None] | None = None,
+    history: History | None = None,
+) -> History:
+    """Train a GAN (or a WGAN) for ``steps`` generator updates.
+
+    Args:
+        generator: ``G(z)``, or ``G(z, labels)`` when ``sample_real`` returns labels.
+        discriminator: ``D(x)`` (or ``D(x, labels)``) returning ``(B, 1)`` logits / critic scores.
+        sample_real: ``n -> x`` real samples ``(n, ...)``, or ``n -> (x, labels)`` for a
+            conditional GAN; fakes are then generated for the same labels.
+        sample_latent: ``n -> z`` of shape ``(n, latent_dim)``.
+        steps: generator updates.
+        loss: ``"saturating"``, ``"non-saturating"`` (Adam) or ``"wgan"`` (RMSprop, clipping).
+        d_steps: discriminator (critic) updates per generator update, the paper's k.
+        lr_g, lr_d, betas: the optimisers' settings (betas for Adam only).
+        clip: WGAN's clipping constant c.
+        log_every: record the losses every this many generator steps (and at the last one).
+        callback: called as ``callback(step, history)`` after each recorded step.
+
+    Returns:
+        A :class:`dlbook.History` with one entry per record: ``step``, ``d_loss``, ``g_loss``,
+        ``d_real`` and ``d_fake`` (mean sigmoid outputs; for a WGAN the mean critic scores).
+        The losses are those of the last discriminator and generator update before the record.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    for name, v in (("steps", steps), ("batch_size", batch_size), ("d_steps", d_steps), ("log_every", log_every)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < (0 if name == "steps" else 1):
+            raise ValueError(f"{name} must be a positive int, got {v!r}")
+    if loss == "wgan":
+        opt_g = torch.optim.RMSprop(generator.parameters(), lr=lr_g)
+        opt_d = torch.optim.RMSprop(discriminator.parameters(), lr=lr_d)
+    else:
+        opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas)
+        opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas)
+    history = history if history is not None else History()
+    start = int(history["step"][-1]) if "step" in history else 0
+    generator.train()
+    discriminator.train()
+    for step in range(start + 1, start + steps + 1):
+        for _ in range(d_steps):
+            real = sample_real(batch_size)
+            real, labels = real if isinstance(real, tuple) else (real, None)
+            z = sample_latent(batch_size)
+            with torch.no_grad():
+                fake = _call(generator, z, labels)
+            real_out, fake_out = _call(discriminator, real, labels), _call(discriminator, fake, labels)
+            d_loss = critic_loss(real_out, fake_out) if loss == "wgan" else discriminator_loss(real_out, fake_out)
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            if loss == "wgan":
+                clip_weights(discriminator, clip)
+        z = sample_latent(batch_size)
+        fake_out = _call(discriminator, _call(generator, z, labels), labels)
+        if loss == "wgan":
+            g_loss = wgan_generator_loss(fake_out)
+        else:
+            g_loss = generator_loss(fake_out, saturating=(loss == "saturating"))
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        if step % log_every == 0 or step == start + steps:
+            squash = (lambda t: t.mean()) if loss == "wgan" else (lambda t: torch.sigmoid(t).mean())
+            history.append({
+                "step": step,
+                "d_loss": d_loss.item(),
+                "g_loss": g_loss.item(),
+                "d_real": squash(real_out.detach()).item(),
+                "d_fake": squash(fake_out.detach()).item(),
+            })
+            if callback is not None:
+                callback(step, history)
+    return history

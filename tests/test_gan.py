@@ -1,0 +1,215 @@
+"""Tests of dlbook.gan: losses against torch's BCE, D*, coverage counts, DCGAN shapes and errors,
+the Frechet distance against a closed form, and train_gan against a hand-written loop."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from dlbook import gan
+
+
+def test_discriminator_loss_is_bce_with_real_1_and_fake_0():
+    g = torch.Generator().manual_seed(0)
+    real, fake = torch.randn(7, 1, generator=g) * 3, torch.randn(5, generator=g) * 3
+    expected = F.binary_cross_entropy_with_logits(real.reshape(-1), torch.ones(7)) + \
+        F.binary_cross_entropy_with_logits(fake, torch.zeros(5))
+    assert torch.allclose(gan.discriminator_loss(real, fake), expected, atol=1e-6)
+
+
+def test_generator_losses_match_their_formulas_and_gradients():
+    a = torch.linspace(-8, 8, 33, requires_grad=True)
+    d = torch.sigmoid(a.detach())
+    sat = gan.generator_loss(a, saturating=True)
+    assert torch.allclose(sat, torch.log1p(-d).mean(), atol=1e-5)
+    (grad_sat,) = torch.autograd.grad(sat, a)
+    ns = gan.generator_loss(a)
+    assert torch.allclose(ns, -torch.log(d).mean(), atol=1e-5)
+    (grad_ns,) = torch.autograd.grad(ns, a)
+    n = len(a)
+    # d/da log(1 - sigmoid(a)) = -sigmoid(a); d/da -log sigmoid(a) = -(1 - sigmoid(a))
+    assert torch.allclose(grad_sat * n, -d, atol=1e-6)
+    assert torch.allclose(grad_ns * n, -(1 - d), atol=1e-6)
+    # where D rejects the fakes (a << 0) the saturating gradient vanishes, the other does not
+    assert grad_sat[0].abs() < 1e-3 * grad_ns[0].abs()
+
+
+def test_critic_losses_and_clipping():
+    real, fake = torch.tensor([1.0, 3.0]), torch.tensor([[0.5], [-0.5], [1.0]])
+    assert gan.critic_loss(real, fake).item() == pytest.approx(1 / 3 - 2)
+    assert gan.wgan_generator_loss(fake).item() == pytest.approx(-1 / 3)
+    net = nn.Linear(4, 3)
+    with torch.no_grad():
+        net.weight.mul_(100)
+    gan.clip_weights(net, 0.05)
+    assert max(p.abs().max().item() for p in net.parameters()) <= torch.tensor(0.05).item()
+    with pytest.raises(ValueError, match="positive"):
+        gan.clip_weights(net, 0)
+
+
+def test_losses_reject_bad_shapes():
+    with pytest.raises(ValueError, match=r"\(B,\) or \(B, 1\), got \(3, 2\)"):
+        gan.discriminator_loss(torch.zeros(3, 2), torch.zeros(3))
+    with pytest.raises(TypeError, match="tensor"):
+        gan.generator_loss([0.0, 1.0])
+
+
+def test_optimal_discriminator():
+    x = torch.linspace(-3, 3, 7)
+    p = torch.exp(-x**2 / 2) / math.sqrt(2 * math.pi)
+    q = torch.exp(-(x - 1) ** 2 / 2) / math.sqrt(2 * math.pi)
+    d = gan.optimal_discriminator(p, q)
+    assert torch.allclose(d, p / (p + q))
+    assert torch.allclose(gan.optimal_discriminator(p, p), torch.full_like(p, 0.5))
+    assert gan.optimal_discriminator(torch.tensor([0.0]), torch.tensor([0.0])).item() == 0.5
+    with pytest.raises(ValueError, match="same shape"):
+        gan.optimal_discriminator(p, q[:3])
+
+
+def test_ring_centers_match_make_ring():
+    centers = gan.ring_centers(8, radius=2.0)
+    x, which = gan.make_ring(4000, std=0.01, seed=1)
+    for k in range(8):
+        assert torch.allclose(x[which == k].mean(0), centers[k], atol=0.01)
+    with pytest.raises(ValueError):
+        gan.ring_centers(0)
+
+
+def test_mode_coverage_counts():
+    centers = gan.ring_centers(4, radius=1.0)  # (1, 0), (0, 1), (-1, 0), (0, -1)
+    samples = torch.cat([
+        centers[0].repeat(50, 1),
+        centers[1].repeat(49, 1) + 0.05,  # 0.07 away: within 3 * 0.1
+        torch.zeros(1, 2),  # the middle: far from every centre
+    ])
+    cov = gan.mode_coverage(samples, centers, std=0.1)
+    assert cov.modes_covered == 2
+    assert cov.counts.tolist() == [50, 49, 0, 0]
+    assert cov.high_quality == pytest.approx(0.99)
+    # a mode below the 1% share does not count
+    cov = gan.mode_coverage(torch.cat([centers[0].repeat(200, 1), centers[2].repeat(1, 1)]), centers, std=0.1)
+    assert cov.modes_covered == 1
+    with pytest.raises(ValueError, match=r"\(N, D\)"):
+        gan.mode_coverage(torch.zeros(5), centers, 0.1)
+    with pytest.raises(ValueError, match=r"\(K, 2\)"):
+        gan.mode_coverage(torch.zeros(5, 2), torch.zeros(4, 3), 0.1)
+
+
+def test_frechet_distance_matches_closed_form_for_diagonal_gaussians():
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(20000, 3, generator=g) * torch.tensor([1.0, 2.0, 0.5])
+    b = torch.randn(20000, 3, generator=g) * torch.tensor([2.0, 1.0, 0.5]) + torch.tensor([1.0, 0.0, 0.0])
+    # diagonal covariances: |mu|^2 + sum (s_a - s_b)^2
+    expected = 1.0 + (1 - 2) ** 2 + (2 - 1) ** 2 + 0.0
+    assert gan.frechet_distance(a, b) == pytest.approx(expected, abs=0.1)
+    assert gan.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+    with pytest.raises(ValueError, match="feature sizes"):
+        gan.frechet_distance(a, b[:, :2])
+
+
+@pytest.mark.parametrize("size", [8, 16, 32])
+def test_dcgan_shapes_and_rules(size):
+    G = gan.dcgan_generator(latent_dim=10, image_size=size, width=8)
+    D = gan.dcgan_discriminator(image_size=size, width=8)
+    x = G(torch.randn(3, 10))
+    assert x.shape == (3, 1, size, size)
+    assert x.abs().max() <= 1
+    assert D(x).shape == (3, 1)
+    # DCGAN rules: tanh after an un-normalised last layer in G, no batch norm on D's input, no pooling or FC
+    g_layers, d_layers = list(G.net), list(D.net)
+    assert isinstance(g_layers[-1], nn.Tanh) and isinstance(g_layers[-2], nn.ConvTranspose2d)
+    assert isinstance(d_layers[0], nn.Conv2d) and isinstance(d_layers[1], nn.LeakyReLU)
+    assert not any(isinstance(m, nn.MaxPool2d) for m in list(G.modules()) + list(D.modules()))
+    assert not any(isinstance(m, nn.Linear) for m in list(G.modules()) + list(D.modules()))
+
+
+def test_dcgan_conditional_and_errors():
+    G = gan.dcgan_generator(latent_dim=4, image_size=16, width=8, num_classes=10)
+    D = gan.dcgan_discriminator(image_size=16, width=8, num_classes=10)
+    y = torch.tensor([0, 9])
+    x = G(torch.randn(2, 4), y)
+    assert D(x, y).shape == (2, 1)
+    # the label changes the output
+    G.eval()
+    z = torch.randn(1, 4)
+    assert not torch.allclose(G(z, torch.tensor([1])), G(z, torch.tensor([2])))
+    with pytest.raises(ValueError, match=r"pass labels of shape \(2,\)"):
+        G(torch.randn(2, 4))
+    with pytest.raises(ValueError, match=r"z of shape \(B, 4\), got \(2, 5\)"):
+        G(torch.randn(2, 5), y)
+    with pytest.raises(ValueError, match=r"images of shape \(B, 1, 16, 16\), got \(2, 1, 8, 8\)"):
+        D(torch.zeros(2, 1, 8, 8), y)
+    with pytest.raises(ValueError, match="integer labels"):
+        D(x, torch.tensor([0, 10]))
+    with pytest.raises(ValueError, match="image_size must be one of"):
+        gan.dcgan_generator(image_size=28)
+    with pytest.raises(ValueError, match="unconditional"):
+        gan.dcgan_generator(latent_dim=4, image_size=8)(torch.randn(2, 4), y)
+
+
+def _hand_loop(G, D, real_fn, latent_fn, steps, saturating, batch, k):
+    opt_g = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    for _ in range(steps):
+        for _ in range(k):
+            x, z = real_fn(batch), latent_fn(batch)
+            d_real, d_fake = torch.sigmoid(D(x)), torch.sigmoid(D(G(z).detach()))
+            loss_d = -(torch.log(d_real).mean() + torch.log(1 - d_fake).mean())
+            opt_d.zero_grad()
+            loss_d.backward()
+            opt_d.step()
+        d_fake = torch.sigmoid(D(G(latent_fn(batch))))
+        loss_g = torch.log(1 - d_fake).mean() if saturating else -torch.log(d_fake).mean()
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+
+
+@pytest.mark.parametrize("loss", ["saturating", "non-saturating"])
+def test_train_gan_agrees_with_a_hand_written_loop(loss):
+    def players():
+        torch.manual_seed(0)
+        return gan.mlp_generator(2, 16), gan.mlp_discriminator(2, 16)
+
+    def real(n):
+        return gan.make_ring(n, seed=int(torch.randint(1000, ())))[0]
+
+    def latent(n):
+        return torch.randn(n, 2)
+
+    G1, D1 = players()
+    torch.manual_seed(1)
+    _hand_loop(G1, D1, real, latent, 5, loss == "saturating", 32, 2)
+    G2, D2 = players()
+    torch.manual_seed(1)
+    h = gan.train_gan(G2, D2, real, latent, 5, loss=loss, batch_size=32, d_steps=2, lr_g=1e-3, lr_d=1e-3, log_every=1)
+    for a, b in zip(list(G1.parameters()) + list(D1.parameters()), list(G2.parameters()) + list(D2.parameters())):
+        assert torch.allclose(a, b, atol=1e-5)
+    assert h["step"] == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_train_gan_wgan_clips_and_moves_the_critic():
+    torch.manual_seed(0)
+    G, D = gan.mlp_generator(2, 16), gan.mlp_discriminator(2, 16)
+    h = gan.train_gan(G, D, lambda n: gan.make_ring(n)[0], lambda n: torch.randn(n, 2), 3, loss="wgan",
+                      d_steps=5, clip=0.02, log_every=1)
+    assert max(p.abs().max().item() for p in D.parameters()) <= torch.tensor(0.02).item()
+    assert len(h["d_loss"]) == 3
+    with pytest.raises(ValueError, match="loss must be one of"):
+        gan.train_gan(G, D, lambda n: gan.make_ring(n)[0], lambda n: torch.randn(n, 2), 1, loss="hinge")
+
+
+def test_train_gan_conditional_passes_labels():
+    torch.manual_seed(0)
+    G = gan.dcgan_generator(latent_dim=4, image_size=8, width=4, num_classes=3)
+    D = gan.dcgan_discriminator(image_size=8, width=4, num_classes=3)
+
+    def real(n):
+        return torch.rand(n, 1, 8, 8) * 2 - 1, torch.randint(3, (n,))
+
+    h = gan.train_gan(G, D, real, lambda n: torch.randn(n, 4), 2, batch_size=4, log_every=1)
+    assert len(h["g_loss"]) == 2
