@@ -6,14 +6,15 @@ in earlier chapters); what a chapter *teaches* is written out in the chapter its
 Modules by topic: ``data`` (offline data sets), ``train`` (``fit``, ``evaluate``), ``plot``;
 ``nn_basics`` and ``mlp`` (chapter 1), ``scratch`` (NumPy backpropagation), ``autograd`` (a tiny
 reverse-mode engine), ``optim`` and ``regularization`` (chapter 2), ``conv`` and ``cnn``
-(chapter 3), ``grading`` (exercise feedback and batch grading).
+(chapter 3), ``meta`` (chapter 8: task samplers, MAML with ``torch.func``, prototypical
+networks), ``grading`` (exercise feedback and batch grading).
 
 The public API is stable: names are deprecated before they are removed.
 """
 
 from __future__ import annotations
 
-from . import autograd, cnn, conv, data, grading, mlp, nn_basics, optim, plot, regularization, scratch, train
+from . import autograd, cnn, conv, data, grading, meta, mlp, nn_basics, optim, plot, regularization, scratch, train
 from .runtime import device, numeric_environment, progress_enabled, set_seed
 from .train import History, accuracy, evaluate, fit, predict
 
@@ -30,6 +31,7 @@ __all__ = [
     "evaluate",
     "fit",
     "grading",
+    "meta",
     "mlp",
     "nn_basics",
     "numeric_environment",
