@@ -234,3 +234,19 @@ def test_conv_embedding_without_running_stats_is_a_pure_function_of_its_paramete
     ys = torch.randint(0, 3, (2, 6))
     loss = meta.vmap_meta_loss(net, meta.params_of(net), xs, ys, xs, ys, F.cross_entropy, 0.1, 1, first_order=True)
     assert loss.dim() == 0 and torch.isfinite(loss)
+
+
+def test_random_shift_moves_each_image_by_at_most_max_shift():
+    g = torch.Generator().manual_seed(0)
+    img = torch.zeros(1, 1, 8, 8)
+    img[0, 0, 3, 4] = 1.0  # one bright pixel away from the border
+    batch = img.repeat(200, 1, 1, 1)
+    out = meta.random_shift(batch, 1, g)
+    assert out.shape == batch.shape
+    where = out.flatten(1).argmax(1)  # position of the bright pixel
+    rows, cols = where // 8 - 3, where % 8 - 4  # its displacement
+    assert set(rows.tolist()) == {-1, 0, 1} and set(cols.tolist()) == {-1, 0, 1}
+    assert torch.allclose(out.sum((1, 2, 3)), torch.ones(200))  # moved, not blurred or lost
+    assert torch.equal(meta.random_shift(batch, 0), batch)
+    with pytest.raises(ValueError, match=r"\(B, C, H, W\)"):
+        meta.random_shift(batch[0], 1)

@@ -11,6 +11,7 @@ import math
 from typing import NamedTuple
 
 import torch
+import torch.nn.functional as F
 
 __all__ = [
     "SINUSOID_AMPLITUDE",
@@ -23,6 +24,7 @@ __all__ = [
     "episode_indices",
     "sample_episode",
     "rotated_digit_classes",
+    "random_shift",
 ]
 
 #: Ranges of the sinusoid task family of Finn et al. (2017), section 5.1.
@@ -226,3 +228,37 @@ def rotated_digit_classes(normalize: bool = True) -> tuple[torch.Tensor, torch.T
         mean, std = x[in_train].mean(), x[in_train].std()
         x = (x - mean) / std
     return x, labels, train_classes, test_classes, names
+
+
+def random_shift(images: torch.Tensor, max_shift: int = 1, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Move each image by a random whole number of pixels, up to ``max_shift`` in each direction.
+
+    The border is extended by repeating its pixels (the background of a digit). Few-shot episodes
+    of the digits use this to make the task depend on shape rather than on exact pixel positions:
+    without it, prototypes of raw pixels already separate the classes.
+
+    Args:
+        images: ``(B, C, H, W)``.
+        max_shift: the largest shift, in pixels, along each axis.
+        generator: a seeded ``torch.Generator``.
+
+    Returns:
+        A tensor of the same shape; image ``b`` is shifted by ``(di, dj)`` drawn uniformly from
+        ``{-max_shift, ..., max_shift}^2``.
+    """
+    if images.dim() != 4:
+        raise ValueError(f"images must have shape (B, C, H, W), got {tuple(images.shape)}")
+    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
+        raise ValueError(f"max_shift must be a non-negative int, got {max_shift!r}")
+    if max_shift == 0:
+        return images.clone()
+    b, _, h, w = images.shape
+    m = max_shift
+    padded = F.pad(images, (m, m, m, m), mode="replicate")  # (B, C, H + 2m, W + 2m)
+    offsets = torch.randint(0, 2 * m + 1, (b, 2), generator=generator)  # (B, 2): crop corner of each image
+    rows = offsets[:, 0, None] + torch.arange(h)  # (B, H)
+    cols = offsets[:, 1, None] + torch.arange(w)  # (B, W)
+    batch = torch.arange(b)[:, None, None]  # (B, 1, 1)
+    # advanced indexing picks padded[b, :, rows[b, i], cols[b, j]] -> (B, H, W, C)
+    out = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]]
+    return out.permute(0, 3, 1, 2).contiguous()  # (B, C, H, W)
