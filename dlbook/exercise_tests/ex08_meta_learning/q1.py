@@ -1,0 +1,18 @@
+OK_FORMAT = True
+
+test = {   'name': 'q1',
+    'points': 2,
+    'suites': [   {   'cases': [   {   'code': '>>> import torch\n'
+                                               '>>> _labels = torch.arange(6).repeat_interleave(5)\n'
+                                               '>>> _s, _q, _c = sample_episode_indices(_labels, 3, 2, 1, torch.Generator().manual_seed(0))\n'
+                                               '>>> assert isinstance(_s, torch.Tensor) and _s.shape == (6,), f"support_idx should have shape (6,), got {getattr(_s, \'shape\', _s)}"\n'
+                                               ">>> assert _q.shape == (3,) and _c.shape == (3,), f'query_idx and classes should have shape (3,), got {tuple(_q.shape)}, {tuple(_c.shape)}'\n"
+                                               ">>> assert _labels[_s].tolist() == _c.repeat_interleave(2).tolist(), 'support indices must follow the chosen classes, K at a time'\n"
+                                               ">>> assert not set(_s.tolist()) & set(_q.tolist()), 'support and query must not share an example'\n",
+                                       'hidden': False,
+                                       'locked': False,
+                                       'points': 0}],
+                      'scored': True,
+                      'setup': '',
+                      'teardown': '',
+                      'type': 'doctest'}]}
