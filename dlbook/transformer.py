@@ -206,6 +206,11 @@ class EncoderDecoder(nn.Module):
         E = config.d_model
         self.src_embed = nn.Embedding(src_vocab, E, padding_idx=pad_id)
         self.tgt_embed = nn.Embedding(tgt_vocab, E, padding_idx=pad_id)
+        # N(0, 1/E) so that the embeddings scaled by sqrt(E) have entries of size ~1, like the positions
+        # (with nn.Embedding's N(0, 1) they would be sqrt(E) times larger and drown the position signal)
+        for emb in (self.src_embed, self.tgt_embed):
+            nn.init.normal_(emb.weight, std=E ** -0.5)
+            emb.weight.data[pad_id].zero_()
         self.src_pos, self.tgt_pos = _positions(config), _positions(config)
         self.dropout = nn.Dropout(config.dropout)
         self.encoder = TransformerEncoder(config)

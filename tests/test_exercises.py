@@ -23,17 +23,19 @@ from notebook_setup import setup_source  # noqa: E402
 
 from dlbook import grading  # noqa: E402
 
-EXERCISES = ["ex00_introduction", "ex01_neurons", "ex02_backprop", "ex03_cnn"]
+EXERCISES = ["ex00_introduction", "ex01_neurons", "ex02_backprop", "ex03_cnn", "ex05_transformer"]
 CHAPTER_DIRS = {
     "ex00_introduction": "chapters/00_introduction",
     "ex01_neurons": "chapters/01_neurons",
     "ex02_backprop": "chapters/02_backprop",
     "ex03_cnn": "chapters/03_cnn",
+    "ex05_transformer": "chapters/05_transformer",
 }
 # The numeric-answer and train-to-a-threshold question of each exercise.
 NUMERIC = {"ex00_introduction": ("q3", "w_two_steps"), "ex01_neurons": ("q4", "n_params"),
-           "ex02_backprop": ("q5", "p_after_first_step"), "ex03_cnn": ("q4", "lenet5_params")}
-THRESHOLD = {"ex00_introduction": "q4", "ex01_neurons": "q5", "ex02_backprop": "q6", "ex03_cnn": "q5"}
+           "ex02_backprop": ("q5", "p_after_first_step"), "ex03_cnn": ("q4", "lenet5_params"),
+           "ex05_transformer": ("q3", "encoder_layer_params")}
+THRESHOLD = {"ex00_introduction": "q4", "ex01_neurons": "q5", "ex02_backprop": "q6", "ex03_cnn": "q5", "ex05_transformer": "q4"}
 
 
 @pytest.fixture(scope="module")
