@@ -36,6 +36,9 @@ __all__ = [
 ]
 
 
+_ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
+
+
 @dataclass
 class TransformerConfig:
     """Sizes of a Transformer.
@@ -51,6 +54,8 @@ class TransformerConfig:
         max_len: the longest sequence the position encoding covers.
         positions: ``"sinusoidal"`` (fixed) or ``"learned"``.
         fused: attention through ``F.scaled_dot_product_attention`` (no weights kept).
+        activation: the FFN's non-linearity, ``"relu"`` (the paper) or ``"gelu"`` (GPT, BERT).
+        norm_eps: LayerNorm's epsilon (torch's default 1e-5; BERT uses 1e-12).
     """
 
     d_model: int = 64
@@ -63,8 +68,12 @@ class TransformerConfig:
     max_len: int = 256
     positions: str = "sinusoidal"
     fused: bool = False
+    activation: str = "relu"
+    norm_eps: float = 1e-5
 
     def __post_init__(self) -> None:
+        if self.activation not in _ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {self.activation!r}")
         if self.d_model % self.num_heads:
             raise ValueError(f"d_model {self.d_model} must be divisible by num_heads {self.num_heads}")
         if self.positions not in ("sinusoidal", "learned"):
@@ -91,11 +100,12 @@ class EncoderLayer(nn.Module):
         # the FFN: the same two matrices at every position of a layer, different in each layer
         self.linear1 = nn.Linear(E, config.d_ff)
         self.linear2 = nn.Linear(config.d_ff, E)
-        self.norm1, self.norm2 = nn.LayerNorm(E), nn.LayerNorm(E)
+        self.norm1, self.norm2 = nn.LayerNorm(E, config.norm_eps), nn.LayerNorm(E, config.norm_eps)
         self.dropout, self.dropout1, self.dropout2 = (nn.Dropout(config.dropout) for _ in range(3))
+        self.activation = _ACTIVATIONS[config.activation]
 
     def ffn(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear2(self.dropout(F.relu(self.linear1(x))))  # (B, T, E) -> (B, T, d_ff) -> (B, T, E)
+        return self.linear2(self.dropout(self.activation(self.linear1(x))))  # (B, T, E) -> (B, T, d_ff) -> (B, T, E)
 
     def _sa(self, x, key_mask, attn_mask, cache):
         return self.dropout1(self.self_attn(x, x, x, key_mask, attn_mask, cache)[0])
@@ -125,11 +135,12 @@ class DecoderLayer(nn.Module):
         self.multihead_attn = MultiHeadAttention(E, config.num_heads, config.dropout, fused=config.fused)
         self.linear1 = nn.Linear(E, config.d_ff)
         self.linear2 = nn.Linear(config.d_ff, E)
-        self.norm1, self.norm2, self.norm3 = nn.LayerNorm(E), nn.LayerNorm(E), nn.LayerNorm(E)
+        self.norm1, self.norm2, self.norm3 = (nn.LayerNorm(E, config.norm_eps) for _ in range(3))
         self.dropout, self.dropout1, self.dropout2, self.dropout3 = (nn.Dropout(config.dropout) for _ in range(4))
+        self.activation = _ACTIVATIONS[config.activation]
 
     def ffn(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear2(self.dropout(F.relu(self.linear1(x))))  # (B, T, E) -> (B, T, d_ff) -> (B, T, E)
+        return self.linear2(self.dropout(self.activation(self.linear1(x))))  # (B, T, E) -> (B, T, d_ff) -> (B, T, E)
 
     def forward(self, x: torch.Tensor, memory: torch.Tensor, memory_mask: torch.Tensor | None = None,
                 self_mask: torch.Tensor | None = None, cache: dict | None = None) -> torch.Tensor:
@@ -155,7 +166,7 @@ class TransformerEncoder(nn.Module):
         super().__init__()
         n = config.num_layers if num_layers is None else num_layers
         self.layers = nn.ModuleList(EncoderLayer(config) for _ in range(n))
-        self.norm = nn.LayerNorm(config.d_model) if config.pre_norm else nn.Identity()
+        self.norm = nn.LayerNorm(config.d_model, config.norm_eps) if config.pre_norm else nn.Identity()
 
     def forward(self, x: torch.Tensor, key_mask: torch.Tensor | None = None, attn_mask: torch.Tensor | None = None,
                 caches: list[dict] | None = None) -> torch.Tensor:
@@ -171,7 +182,7 @@ class TransformerDecoder(nn.Module):
         super().__init__()
         n = config.num_decoder_layers or config.num_layers if num_layers is None else num_layers
         self.layers = nn.ModuleList(DecoderLayer(config) for _ in range(n))
-        self.norm = nn.LayerNorm(config.d_model) if config.pre_norm else nn.Identity()
+        self.norm = nn.LayerNorm(config.d_model, config.norm_eps) if config.pre_norm else nn.Identity()
 
     def forward(self, x: torch.Tensor, memory: torch.Tensor, memory_mask: torch.Tensor | None = None,
                 self_mask: torch.Tensor | None = None) -> torch.Tensor:

@@ -35,6 +35,21 @@ def test_encoder_layer_matches_torch(pre_norm):
     assert torch.allclose(mine(x, attn_mask=cm), ref(x, src_mask=~cm), **TOL)
 
 
+def test_gelu_and_eps_options_match_torch():
+    torch.manual_seed(0)
+    cfg = TransformerConfig(d_model=16, num_heads=4, d_ff=32, dropout=0.0, pre_norm=False, activation="gelu", norm_eps=1e-12)
+    ref = nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, activation="gelu", layer_norm_eps=1e-12, batch_first=True).eval()
+    mine = EncoderLayer(cfg).eval()
+    mine.load_state_dict(ref.state_dict())
+    x = torch.randn(2, 5, 16)
+    assert torch.allclose(mine(x), ref(x), **TOL)
+    relu = EncoderLayer(TransformerConfig(d_model=16, num_heads=4, d_ff=32, dropout=0.0, pre_norm=False)).eval()
+    relu.load_state_dict(ref.state_dict())
+    assert not torch.allclose(relu(x), ref(x), **TOL)               # the option is not ignored
+    with pytest.raises(ValueError, match="activation"):
+        TransformerConfig(activation="tanh")
+
+
 @pytest.mark.parametrize("pre_norm", [False, True])
 def test_decoder_layer_matches_torch(pre_norm):
     torch.manual_seed(0)
