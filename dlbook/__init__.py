@@ -6,14 +6,15 @@ in earlier chapters); what a chapter *teaches* is written out in the chapter its
 Modules by topic: ``data`` (offline data sets), ``train`` (``fit``, ``evaluate``), ``plot``;
 ``nn_basics`` and ``mlp`` (chapter 1), ``scratch`` (NumPy backpropagation), ``autograd`` (a tiny
 reverse-mode engine), ``optim`` and ``regularization`` (chapter 2), ``conv`` and ``cnn``
-(chapter 3), ``seqdata`` (generated sequence data) and ``rnn`` (recurrent cells, seq2seq), ``grading`` (exercise feedback and batch grading).
+(chapter 3), ``seqdata`` (generated sequence data) and ``rnn`` (recurrent cells, seq2seq), ``attention`` and
+``transformer`` (chapter 5), ``grading`` (exercise feedback and batch grading).
 
 The public API is stable: names are deprecated before they are removed.
 """
 
 from __future__ import annotations
 
-from . import autograd, cnn, conv, data, grading, mlp, nn_basics, optim, plot, regularization, rnn, scratch, seqdata, train
+from . import attention, autograd, cnn, conv, data, grading, mlp, nn_basics, optim, plot, regularization, rnn, scratch, seqdata, train, transformer
 from .runtime import device, numeric_environment, progress_enabled, set_seed
 from .train import History, accuracy, evaluate, fit, predict
 
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "History",
     "accuracy",
+    "attention",
     "autograd",
     "cnn",
     "conv",
@@ -43,5 +45,6 @@ __all__ = [
     "seqdata",
     "set_seed",
     "train",
+    "transformer",
     "__version__",
 ]
