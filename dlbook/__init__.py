@@ -7,15 +7,34 @@ Modules by topic: ``data`` (offline data sets), ``train`` (``fit``, ``evaluate``
 ``nn_basics`` and ``mlp`` (chapter 1), ``scratch`` (NumPy backpropagation), ``autograd`` (a tiny
 reverse-mode engine), ``optim`` and ``regularization`` (chapter 2), ``conv`` and ``cnn``
 (chapter 3), ``seqdata`` (generated sequence data) and ``rnn`` (recurrent cells, seq2seq) (chapter 4),
-``gan`` (chapter 6), ``meta`` (chapter 8: task samplers, MAML with ``torch.func``, prototypical
-networks), ``grading`` (exercise feedback and batch grading).
+``attention`` and ``transformer`` (chapter 5), ``gan`` (chapter 6), ``meta`` (chapter 8: task samplers,
+MAML with ``torch.func``, prototypical networks), ``grading`` (exercise feedback and batch grading).
 
 The public API is stable: names are deprecated before they are removed.
 """
 
 from __future__ import annotations
 
-from . import autograd, cnn, conv, data, gan, grading, meta, mlp, nn_basics, optim, plot, regularization, rnn, scratch, seqdata, train
+from . import (
+    attention,
+    autograd,
+    cnn,
+    conv,
+    data,
+    gan,
+    grading,
+    meta,
+    mlp,
+    nn_basics,
+    optim,
+    plot,
+    regularization,
+    rnn,
+    scratch,
+    seqdata,
+    train,
+    transformer,
+)
 from .runtime import device, numeric_environment, progress_enabled, set_seed
 from .train import History, accuracy, evaluate, fit, predict
 
@@ -24,6 +43,7 @@ __version__ = "0.1.0"
 __all__ = [
     "History",
     "accuracy",
+    "attention",
     "autograd",
     "cnn",
     "conv",
@@ -47,5 +67,6 @@ __all__ = [
     "seqdata",
     "set_seed",
     "train",
+    "transformer",
     "__version__",
 ]

@@ -141,6 +141,7 @@ def _run_epoch(
     clip_grad: float | None,
     where: str,
     bar=None,
+    batch_scheduler: object | None = None,
 ) -> dict[str, float]:
     # Python-float sums with one .item() per batch: on a CPU this is cheaper than keeping
     # running sums as tensors, and it is what a hand-written loop does anyway.
@@ -167,6 +168,8 @@ def _run_epoch(
             if clip_grad is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), clip_grad)
             optimizer.step()
+            if batch_scheduler is not None:
+                batch_scheduler.step()  # type: ignore[attr-defined]
         n = y.shape[0]
         count += n
         total_loss += loss.item() * n
@@ -231,6 +234,7 @@ def fit(
     callback: Callable[[int, History], bool | None] | None = None,
     progress: bool | None = None,
     history: History | None = None,
+    scheduler_interval: str = "epoch",
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_loader``.
 
@@ -247,11 +251,13 @@ def fit(
         epochs: number of passes over the training data.
         metrics: ``{"acc": dlbook.accuracy}``-style functions ``(outputs, targets) -> 0-dim tensor``
             averaged over samples; each is recorded as ``train_<name>`` and ``val_<name>``.
-        scheduler: a learning-rate scheduler stepped once per epoch.
+        scheduler: a learning-rate scheduler, stepped once per epoch (or per batch, see below).
         clip_grad: clip the global gradient norm to this value before each step.
         callback: called as ``callback(epoch, history)`` after each epoch; return ``True`` to stop.
         progress: draw a tqdm bar; ``None`` decides by :func:`dlbook.runtime.progress_enabled`.
         history: continue recording into an existing history.
+        scheduler_interval: ``"epoch"`` (default) steps ``scheduler`` after each epoch; ``"batch"``
+            after each optimizer step (warm-up schedules count steps, not epochs).
 
     Returns:
         The :class:`History` with ``train_loss``, ``val_loss`` (if validating) and the metrics.
@@ -262,8 +268,11 @@ def fit(
         raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
     if not hasattr(optimizer, "step") or not hasattr(optimizer, "zero_grad"):
         raise TypeError(f"optimizer must be a torch optimizer, got {type(optimizer).__name__}")
+    if scheduler_interval not in ("epoch", "batch"):
+        raise ValueError(f"scheduler_interval must be 'epoch' or 'batch', got {scheduler_interval!r}")
     metrics = dict(metrics or {})
     device = torch.device(device) if device is not None else _model_device(model)
+    per_batch = scheduler if scheduler_interval == "batch" else None
     history = history if history is not None else History()
     bar = None
     if progress_enabled(progress):
@@ -279,11 +288,11 @@ def fit(
             start = time.perf_counter()
             model.train()
             row = {f"train_{k}": v for k, v in _run_epoch(
-                model, loss_fn, train_loader, metrics, device, optimizer, clip_grad, "train_loader", bar
+                model, loss_fn, train_loader, metrics, device, optimizer, clip_grad, "train_loader", bar, per_batch
             ).items()}
             if val_loader is not None:
                 row.update({f"val_{k}": v for k, v in evaluate(model, loss_fn, val_loader, metrics, device).items()})
-            if scheduler is not None:
+            if scheduler is not None and per_batch is None:
                 scheduler.step()  # type: ignore[attr-defined]
             history.append(row)
             history.epoch_seconds.append(time.perf_counter() - start)

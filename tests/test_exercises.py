@@ -24,23 +24,25 @@ from notebook_setup import setup_source  # noqa: E402
 
 from dlbook import grading  # noqa: E402
 
-EXERCISES = ["ex00_introduction", "ex01_neurons", "ex02_backprop", "ex03_cnn", "ex04_rnn", "ex06_gan", "ex08_meta_learning"]
+EXERCISES = ["ex00_introduction", "ex01_neurons", "ex02_backprop", "ex03_cnn", "ex04_rnn", "ex05_transformer", "ex06_gan",
+             "ex08_meta_learning"]
 CHAPTER_DIRS = {
     "ex00_introduction": "chapters/00_introduction",
     "ex01_neurons": "chapters/01_neurons",
     "ex02_backprop": "chapters/02_backprop",
     "ex03_cnn": "chapters/03_cnn",
     "ex04_rnn": "chapters/04_rnn",
+    "ex05_transformer": "chapters/05_transformer",
     "ex06_gan": "chapters/06_gan",
     "ex08_meta_learning": "chapters/08_meta_learning",
 }
 # The numeric-answer and train-to-a-threshold question of each exercise.
 NUMERIC = {"ex00_introduction": ("q3", "w_two_steps"), "ex01_neurons": ("q4", "n_params"),
            "ex02_backprop": ("q5", "p_after_first_step"), "ex03_cnn": ("q4", "lenet5_params"),
-           "ex04_rnn": ("q3", "gru_params"), "ex06_gan": ("q2", "d_star_at_0"),
-           "ex08_meta_learning": ("q5", "zero_predictor_mse")}
+           "ex04_rnn": ("q3", "gru_params"), "ex05_transformer": ("q3", "encoder_layer_params"),
+           "ex06_gan": ("q2", "d_star_at_0"), "ex08_meta_learning": ("q5", "zero_predictor_mse")}
 THRESHOLD = {"ex00_introduction": "q4", "ex01_neurons": "q5", "ex02_backprop": "q6", "ex03_cnn": "q5", "ex04_rnn": "q6",
-             "ex06_gan": "q6", "ex08_meta_learning": "q6"}
+             "ex05_transformer": "q4", "ex06_gan": "q6", "ex08_meta_learning": "q6"}
 # How each threshold question states its bar (default: an accuracy or a loss).
 THRESHOLD_TEXT = {"ex06_gan": ("at least 7 of the 8 modes",), "ex08_meta_learning": ("80%",)}
 

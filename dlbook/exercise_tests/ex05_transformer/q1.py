@@ -1,0 +1,21 @@
+OK_FORMAT = True
+
+test = {   'name': 'q1',
+    'points': 3,
+    'suites': [   {   'cases': [   {   'code': '>>> import torch\n'
+                                               '>>> _q = torch.tensor([[[0.0, 2.0]]])\n'
+                                               '>>> _k = torch.tensor([[[1.0, 0.0], [0.0, 1.0]]])\n'
+                                               '>>> _v = torch.tensor([[[1.0], [3.0]]])\n'
+                                               '>>> _o, _w = masked_attention(_q, _k, _v)\n'
+                                               '>>> assert isinstance(_w, torch.Tensor) and _w.shape == (1, 1, 2), f"weights should have shape (1, 1, 2), got {getattr(_w, \'shape\', None)}"\n'
+                                               ">>> assert abs(_w.sum().item() - 1) < 1e-06, 'the weights of one query should sum to 1'\n"
+                                               ">>> assert abs(_w[0, 0, 1].item() - torch.softmax(torch.tensor([0.0, 2.0]) / 2 ** 0.5, 0)[1].item()) < 1e-06, 'divide the scores by sqrt(d)'\n"
+                                               '>>> _o, _w = masked_attention(_q, _k, _v, torch.tensor([[True, False]]))\n'
+                                               ">>> assert _w[0, 0, 1].item() == 0 and abs(_o.item() - 1.0) < 1e-06, 'a blocked key must get weight 0'\n",
+                                       'hidden': False,
+                                       'locked': False,
+                                       'points': 0}],
+                      'scored': True,
+                      'setup': '',
+                      'teardown': '',
+                      'type': 'doctest'}]}

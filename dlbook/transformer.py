@@ -1,0 +1,352 @@
+"""Transformer blocks, stacks, an encoder-decoder model and a decoder-only (GPT-style) language model.
+
+Vaswani et al. (2017) put LayerNorm after each residual sum (post-LN): ``x = LN(x + F(x))``.
+Xiong et al. (2020) show that putting it inside the branch (pre-LN): ``x = x + F(LN(x))`` keeps the
+gradients at initialisation of the same size in every layer, so pre-LN trains without a long
+warm-up; GPT-2 (Radford et al., 2019) and most later models use it. ``pre_norm`` picks either.
+
+The layers use the parameter names of ``torch.nn.TransformerEncoderLayer`` and
+``TransformerDecoderLayer`` (``self_attn``, ``multihead_attn``, ``linear1``, ``linear2``,
+``norm1..3``), so ``load_state_dict`` from torch's layers proves the equivalence (see the tests).
+Shapes: ``B`` batch, ``S`` source length, ``T`` target length, ``E`` = ``d_model``, ``V`` vocabulary.
+Masks are boolean, True = may attend / real token.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .attention import LearnedPositionalEmbedding, MultiHeadAttention, SinusoidalPositionalEncoding, causal_mask
+
+__all__ = [
+    "DecoderLayer",
+    "DecoderOnlyLM",
+    "EncoderDecoder",
+    "EncoderLayer",
+    "TransformerConfig",
+    "TransformerDecoder",
+    "TransformerEncoder",
+    "generate",
+    "warmup_scheduler",
+]
+
+
+_ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
+
+
+@dataclass
+class TransformerConfig:
+    """Sizes of a Transformer.
+
+    Args:
+        d_model: ``E``, the width of every position's vector.
+        num_heads: attention heads (``d_model % num_heads == 0``).
+        d_ff: hidden width of the position-wise feed-forward network (the paper: ``4 * d_model``).
+        num_layers: encoder layers (and decoder layers unless ``num_decoder_layers`` is set).
+        num_decoder_layers: decoder layers, ``num_layers`` when None.
+        dropout: dropout on attention weights, sublayer outputs and embeddings.
+        pre_norm: pre-LN (Xiong et al., 2020) when True, post-LN (Vaswani et al., 2017) when False.
+        max_len: the longest sequence the position encoding covers.
+        positions: ``"sinusoidal"`` (fixed) or ``"learned"``.
+        fused: attention through ``F.scaled_dot_product_attention`` (no weights kept).
+        activation: the FFN's non-linearity, ``"relu"`` (the paper) or ``"gelu"`` (GPT, BERT).
+        norm_eps: LayerNorm's epsilon (torch's default 1e-5; BERT uses 1e-12).
+    """
+
+    d_model: int = 64
+    num_heads: int = 4
+    d_ff: int = 256
+    num_layers: int = 2
+    num_decoder_layers: int | None = None
+    dropout: float = 0.1
+    pre_norm: bool = True
+    max_len: int = 256
+    positions: str = "sinusoidal"
+    fused: bool = False
+    activation: str = "relu"
+    norm_eps: float = 1e-5
+
+    def __post_init__(self) -> None:
+        if self.activation not in _ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {self.activation!r}")
+        if self.d_model % self.num_heads:
+            raise ValueError(f"d_model {self.d_model} must be divisible by num_heads {self.num_heads}")
+        if self.positions not in ("sinusoidal", "learned"):
+            raise ValueError(f"positions must be 'sinusoidal' or 'learned', got {self.positions!r}")
+
+
+def _check_input(x: torch.Tensor, E: int, what: str) -> None:
+    if x.dim() != 3 or x.shape[-1] != E:
+        raise ValueError(f"{what} must have shape (B, T, {E}), got {tuple(x.shape)}")
+
+
+class EncoderLayer(nn.Module):
+    """Self-attention and a position-wise FFN, each with a residual connection and LayerNorm.
+
+    ``forward(x (B, T, E), key_mask (B, T) | None, attn_mask | None, cache | None) -> (B, T, E)``.
+    With a causal ``attn_mask`` it is the block of a decoder-only model (GPT).
+    """
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        E = config.d_model
+        self.pre_norm = config.pre_norm
+        self.self_attn = MultiHeadAttention(E, config.num_heads, config.dropout, fused=config.fused)
+        # the FFN: the same two matrices at every position of a layer, different in each layer
+        self.linear1 = nn.Linear(E, config.d_ff)
+        self.linear2 = nn.Linear(config.d_ff, E)
+        self.norm1, self.norm2 = nn.LayerNorm(E, config.norm_eps), nn.LayerNorm(E, config.norm_eps)
+        self.dropout, self.dropout1, self.dropout2 = (nn.Dropout(config.dropout) for _ in range(3))
+        self.activation = _ACTIVATIONS[config.activation]
+
+    def ffn(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear2(self.dropout(self.activation(self.linear1(x))))  # (B, T, E) -> (B, T, d_ff) -> (B, T, E)
+
+    def _sa(self, x, key_mask, attn_mask, cache):
+        return self.dropout1(self.self_attn(x, x, x, key_mask, attn_mask, cache)[0])
+
+    def forward(self, x: torch.Tensor, key_mask: torch.Tensor | None = None, attn_mask: torch.Tensor | None = None,
+                cache: dict | None = None) -> torch.Tensor:
+        _check_input(x, self.linear1.in_features, "x")
+        if self.pre_norm:
+            x = x + self._sa(self.norm1(x), key_mask, attn_mask, cache)
+            return x + self.dropout2(self.ffn(self.norm2(x)))
+        x = self.norm1(x + self._sa(x, key_mask, attn_mask, cache))
+        return self.norm2(x + self.dropout2(self.ffn(x)))
+
+
+class DecoderLayer(nn.Module):
+    """Causal self-attention, cross-attention to the encoder's output ``memory``, and a FFN.
+
+    ``forward(x (B, T, E), memory (B, S, E), memory_mask (B, S) | None, self_mask | None) -> (B, T, E)``;
+    ``self_mask`` is usually :func:`~dlbook.attention.causal_mask` ``(T, T)``.
+    """
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        E = config.d_model
+        self.pre_norm = config.pre_norm
+        self.self_attn = MultiHeadAttention(E, config.num_heads, config.dropout, fused=config.fused)
+        self.multihead_attn = MultiHeadAttention(E, config.num_heads, config.dropout, fused=config.fused)
+        self.linear1 = nn.Linear(E, config.d_ff)
+        self.linear2 = nn.Linear(config.d_ff, E)
+        self.norm1, self.norm2, self.norm3 = (nn.LayerNorm(E, config.norm_eps) for _ in range(3))
+        self.dropout, self.dropout1, self.dropout2, self.dropout3 = (nn.Dropout(config.dropout) for _ in range(4))
+        self.activation = _ACTIVATIONS[config.activation]
+
+    def ffn(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear2(self.dropout(self.activation(self.linear1(x))))  # (B, T, E) -> (B, T, d_ff) -> (B, T, E)
+
+    def forward(self, x: torch.Tensor, memory: torch.Tensor, memory_mask: torch.Tensor | None = None,
+                self_mask: torch.Tensor | None = None, cache: dict | None = None) -> torch.Tensor:
+        E = self.linear1.in_features
+        _check_input(x, E, "x")
+        _check_input(memory, E, "memory")
+        sa = lambda y: self.dropout1(self.self_attn(y, y, y, None, self_mask, cache)[0])  # noqa: E731
+        ca = lambda y: self.dropout2(self.multihead_attn(y, memory, memory, memory_mask)[0])  # noqa: E731
+        if self.pre_norm:
+            x = x + sa(self.norm1(x))
+            x = x + ca(self.norm2(x))
+            return x + self.dropout3(self.ffn(self.norm3(x)))
+        x = self.norm1(x + sa(x))
+        x = self.norm2(x + ca(x))
+        return self.norm3(x + self.dropout3(self.ffn(x)))
+
+
+class TransformerEncoder(nn.Module):
+    """``num_layers`` :class:`EncoderLayer` s (each with its own weights), then a final LayerNorm
+    when pre-LN (the residual stream is otherwise never normalised)."""
+
+    def __init__(self, config: TransformerConfig, num_layers: int | None = None):
+        super().__init__()
+        n = config.num_layers if num_layers is None else num_layers
+        self.layers = nn.ModuleList(EncoderLayer(config) for _ in range(n))
+        self.norm = nn.LayerNorm(config.d_model, config.norm_eps) if config.pre_norm else nn.Identity()
+
+    def forward(self, x: torch.Tensor, key_mask: torch.Tensor | None = None, attn_mask: torch.Tensor | None = None,
+                caches: list[dict] | None = None) -> torch.Tensor:
+        for i, layer in enumerate(self.layers):
+            x = layer(x, key_mask, attn_mask, None if caches is None else caches[i])
+        return self.norm(x)                                          # (B, T, E)
+
+
+class TransformerDecoder(nn.Module):
+    """``num_layers`` :class:`DecoderLayer` s, then a final LayerNorm when pre-LN."""
+
+    def __init__(self, config: TransformerConfig, num_layers: int | None = None):
+        super().__init__()
+        n = config.num_decoder_layers or config.num_layers if num_layers is None else num_layers
+        self.layers = nn.ModuleList(DecoderLayer(config) for _ in range(n))
+        self.norm = nn.LayerNorm(config.d_model, config.norm_eps) if config.pre_norm else nn.Identity()
+
+    def forward(self, x: torch.Tensor, memory: torch.Tensor, memory_mask: torch.Tensor | None = None,
+                self_mask: torch.Tensor | None = None) -> torch.Tensor:
+        for layer in self.layers:
+            x = layer(x, memory, memory_mask, self_mask)
+        return self.norm(x)                                          # (B, T, E)
+
+
+def _positions(config: TransformerConfig) -> nn.Module:
+    if config.positions == "sinusoidal":
+        return SinusoidalPositionalEncoding(config.d_model, config.max_len)
+    return LearnedPositionalEmbedding(config.d_model, config.max_len)
+
+
+class EncoderDecoder(nn.Module):
+    """The encoder-decoder Transformer of Vaswani et al. (2017) for sequence-to-sequence tasks.
+
+    Embeddings are scaled by ``sqrt(d_model)`` before the positions are added (section 3.4).
+    ``forward(src (B, S), src_mask (B, S), tgt_in (B, T))`` returns logits ``(B, T, V_tgt)`` for all
+    target positions in one pass (teacher forcing under a causal mask): the same call as
+    :class:`dlbook.rnn.Seq2Seq`, so the same loaders and losses serve both.
+
+    Args:
+        src_vocab, tgt_vocab: vocabulary sizes.
+        config: the sizes.
+        pad_id: padding id of both vocabularies.
+    """
+
+    def __init__(self, src_vocab: int, tgt_vocab: int, config: TransformerConfig, pad_id: int = 0):
+        super().__init__()
+        self.config = config
+        E = config.d_model
+        self.src_embed = nn.Embedding(src_vocab, E, padding_idx=pad_id)
+        self.tgt_embed = nn.Embedding(tgt_vocab, E, padding_idx=pad_id)
+        # N(0, 1/E) so that the embeddings scaled by sqrt(E) have entries of size ~1, like the positions
+        # (with nn.Embedding's N(0, 1) they would be sqrt(E) times larger and drown the position signal)
+        for emb in (self.src_embed, self.tgt_embed):
+            nn.init.normal_(emb.weight, std=E ** -0.5)
+            emb.weight.data[pad_id].zero_()
+        self.src_pos, self.tgt_pos = _positions(config), _positions(config)
+        self.dropout = nn.Dropout(config.dropout)
+        self.encoder = TransformerEncoder(config)
+        self.decoder = TransformerDecoder(config)
+        self.out = nn.Linear(E, tgt_vocab)
+
+    def encode(self, src: torch.Tensor, src_mask: torch.Tensor) -> torch.Tensor:
+        """The memory ``(B, S, E)``."""
+        if src.dim() != 2 or src_mask.shape != src.shape or src_mask.dtype != torch.bool:
+            raise ValueError(f"expected src (B, S) and a boolean src_mask of the same shape, "
+                             f"got {tuple(src.shape)} and {src_mask.dtype} {tuple(src_mask.shape)}")
+        x = self.dropout(self.src_pos(self.src_embed(src) * math.sqrt(self.config.d_model)))  # (B, S, E)
+        return self.encoder(x, key_mask=src_mask)
+
+    def decode(self, tgt_in: torch.Tensor, memory: torch.Tensor, src_mask: torch.Tensor) -> torch.Tensor:
+        """Logits ``(B, T, V)`` for every target position, each seeing only earlier targets."""
+        if tgt_in.dim() != 2 or tgt_in.shape[0] != memory.shape[0]:
+            raise ValueError(f"tgt_in must have shape ({memory.shape[0]}, T), got {tuple(tgt_in.shape)}")
+        T = tgt_in.shape[1]
+        y = self.dropout(self.tgt_pos(self.tgt_embed(tgt_in) * math.sqrt(self.config.d_model)))  # (B, T, E)
+        h = self.decoder(y, memory, src_mask, causal_mask(T, device=tgt_in.device))  # (B, T, E)
+        return self.out(h)                                           # (B, T, V)
+
+    def forward(self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
+        return self.decode(tgt_in, self.encode(src, src_mask), src_mask)
+
+    @torch.no_grad()
+    def greedy_decode(self, src: torch.Tensor, src_mask: torch.Tensor, max_len: int, bos_id: int = 1,
+                      eos_id: int = 2) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Decode one token at a time, feeding back the argmax (the decoder is re-run on the prefix).
+
+        Returns ids ``(B, max_len)`` (``eos_id`` after the first ``<eos>``) and the last decoder
+        layer's cross-attention weights averaged over heads ``(B, max_len, S)`` (None when fused).
+        """
+        was_training = self.training
+        self.eval()
+        memory = self.encode(src, src_mask)
+        ys = torch.full((src.shape[0], 1), bos_id, dtype=torch.long, device=src.device)
+        done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
+        for _ in range(max_len):
+            nxt = self.decode(ys, memory, src_mask)[:, -1].argmax(-1).masked_fill(done, eos_id)  # (B,)
+            done |= nxt == eos_id
+            ys = torch.cat([ys, nxt[:, None]], dim=1)                # (B, t + 1)
+        w = self.decoder.layers[-1].multihead_attn.last_weights
+        self.train(was_training)
+        return ys[:, 1:], (None if self.config.fused or w is None else w.mean(1))  # (B, h, T, S) -> (B, T, S)
+
+
+class DecoderOnlyLM(nn.Module):
+    """A GPT-style causal language model (Radford et al., 2018; 2019): token + learned position
+    embeddings, pre-LN blocks with causal self-attention, a final LayerNorm and a linear head.
+
+    ``forward(ids (B, T), caches=None, start=0)`` returns next-token logits ``(B, T, V)``; the
+    logits at position ``t`` depend on ``ids[:, :t + 1]`` only. With ``caches`` (one dict per layer,
+    from :meth:`new_caches`) the keys and values of earlier calls are kept, so decoding can feed one
+    token at a time (``start`` = how many tokens came before).
+    """
+
+    def __init__(self, vocab_size: int, config: TransformerConfig):
+        super().__init__()
+        self.config = config
+        self.embed = nn.Embedding(vocab_size, config.d_model)
+        nn.init.normal_(self.embed.weight, std=0.02)
+        self.pos = _positions(config)
+        self.dropout = nn.Dropout(config.dropout)
+        self.blocks = TransformerEncoder(config)
+        self.head = nn.Linear(config.d_model, vocab_size)
+
+    def new_caches(self) -> list[dict]:
+        return [{} for _ in self.blocks.layers]
+
+    def forward(self, ids: torch.Tensor, caches: list[dict] | None = None, start: int = 0) -> torch.Tensor:
+        if ids.dim() != 2:
+            raise ValueError(f"DecoderOnlyLM expects ids (B, T), got {tuple(ids.shape)}")
+        T = ids.shape[1]
+        x = self.dropout(self.pos(self.embed(ids), start))           # (B, T, E)
+        mask = causal_mask(T, start + T, device=ids.device)          # (T, start + T)
+        return self.head(self.blocks(x, attn_mask=mask, caches=caches))  # (B, T, V)
+
+
+@torch.no_grad()
+def generate(model: DecoderOnlyLM, prefix: torch.Tensor, length: int, temperature: float = 1.0,
+             top_k: int | None = None, greedy: bool = False, generator: torch.Generator | None = None,
+             use_cache: bool = True) -> torch.Tensor:
+    """Continue ``prefix`` ``(T0,)`` by ``length`` ids sampled from ``softmax(logits / temperature)``,
+    restricted to the ``top_k`` most likely ids when given (or the argmax when ``greedy``).
+
+    With ``use_cache`` each step feeds one token and reuses the cached keys and values; without,
+    each step re-runs the whole sequence. Both give the same ids. Returns ``(length,)``.
+    """
+    if prefix.dim() != 1 or len(prefix) == 0:
+        raise ValueError(f"prefix must be a non-empty (T0,) tensor of ids, got {tuple(prefix.shape)}")
+    if not greedy and temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    if len(prefix) + length > model.config.max_len:
+        raise ValueError(f"prefix + length = {len(prefix) + length} exceeds max_len {model.config.max_len}")
+    was_training = model.training
+    model.eval()
+    seq = prefix[None]                                               # (1, T0)
+    caches = model.new_caches() if use_cache else None
+    logits = model(seq, caches)                                      # (1, T0, V)
+    out = []
+    for _ in range(length):
+        last = logits[0, -1]                                         # (V,)
+        if greedy:
+            nxt = last.argmax()
+        else:
+            last = last / temperature
+            if top_k is not None:
+                kth = torch.topk(last, min(top_k, last.numel())).values[-1]
+                last = last.masked_fill(last < kth, float("-inf"))
+            nxt = torch.multinomial(torch.softmax(last, dim=-1), 1, generator=generator)[0]
+        out.append(int(nxt))
+        seq = torch.cat([seq, nxt.view(1, 1)], dim=1)                # (1, t + 1)
+        logits = model(nxt.view(1, 1), caches, seq.shape[1] - 1) if use_cache else model(seq)
+    model.train(was_training)
+    return torch.tensor(out, dtype=torch.long)
+
+
+def warmup_scheduler(optimizer: torch.optim.Optimizer, warmup_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """Linear warm-up to the optimizer's learning rate over ``warmup_steps`` steps, then decay as
+    ``1 / sqrt(step)``: the schedule of Vaswani et al. (2017, eq. 3), scaled so its peak is the
+    optimizer's ``lr``. Step it after every batch (``fit(..., scheduler_interval="batch")``)."""
+    if warmup_steps < 1:
+        raise ValueError(f"warmup_steps must be >= 1, got {warmup_steps}")
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup_steps, math.sqrt(warmup_steps / (s + 1))))
+
