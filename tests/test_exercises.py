@@ -180,6 +180,9 @@ DUMMIES = {
     "conv2d_loops": "return x",
     "max_pool2d": "return x",
     "train_cnn": "return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.Flatten(), nn.Linear(256, 10))",
+    "masked_attention": "return v[..., :1, :].expand(*q.shape[:-1], v.shape[-1]), (q @ k.transpose(-2, -1)).softmax(-1)",
+    "sinusoidal_pe": "return torch.zeros(max_len, d_model)",
+    "train_reverser": "return nn.Embedding(10, 10)",
 }
 TAMPER = """
 import numpy as np, numpy.testing, torch, torch.testing, doctest, dlbook
