@@ -320,7 +320,7 @@ def test_make_grade_command_line(tmp_path, capsys):
     (tests / "q1.py").write_text(TINY_TESTS["q1"])
     assert grading.main([str(tmp_path), str(folder), "--timeout", "30"]) == 0
     printed = capsys.readouterr().out
-    assert "broken.ipynb" in printed and "grades.csv" in printed
+    assert "broken.ipynb" in printed and "grades.csv" in printed and "sandbox: " in printed
     rows = list(csv.reader((folder / "grades.csv").open()))
     assert rows[1] == ["broken.ipynb", "0", "0", "1", "error: unreadable notebook (NotJSONError)"]
     with pytest.raises(SystemExit):
@@ -480,3 +480,29 @@ def test_cheat_changed_no_file_outside_its_folder(sabotage):
     assert nbformat.read(subs / "z_master.ipynb", as_version=4).cells
     assert results["z_master.ipynb"].total == sum(FULL.values())
     assert results["cheat.ipynb"].total <= sum(FULL.values()) - FULL["q3"]
+
+
+def test_a_master_that_raises_on_a_probe_stops_the_batch(tmp_path):
+    """A typo in a probe's code makes the master raise; that must not become the expected answer."""
+    master = _tiny_notebook(tmp_path / "master.ipynb", "x = 1")
+    tests = {"q1": _ok_test("q1", (">>> probe('x + undefined_name')\n", True, 1))}
+    with pytest.raises(RuntimeError, match="the master raised NameError"):
+        grading.prepare(tests, master=master, timeout=60)
+
+
+def test_a_detached_process_does_not_outlive_its_submission(tmp_path):
+    """A daemon that leaves the kernel's session is found and killed when the submission ends."""
+    spawn = ("import os, subprocess, sys\n"
+             "p = subprocess.Popen([sys.executable, '-c', 'import time\\nwhile True: time.sleep(0.1)'],"
+             " start_new_session=True)\n"
+             "x = 1\n"
+             "pid = p.pid")
+    nb = _tiny_notebook(tmp_path / "daemon.ipynb", spawn)
+    question = batch.Question("q1", [batch.Case(1.0, ["q1.0.0"])], all_or_nothing=False)
+    seen = []
+    probe = declare.Probe("pid", check=lambda answer, reference, inputs: seen.append(answer) or True)
+    hidden = grading.HiddenTests({"q1": question}, {"q1.0.0": probe}, seed=SEED)
+    batch._draw_inputs(hidden)
+    r = grading.grade_submission(nb, hidden, timeout=60)
+    assert r.status == "ok" and seen and isinstance(seen[0], int), (r.status, seen)
+    assert seen[0] in r.details["killed"] and _dead(seen[0])
