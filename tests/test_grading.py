@@ -12,7 +12,6 @@ import base64
 import csv
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
