@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -279,6 +280,9 @@ attempt("write secret", lambda: overwrite(SECRET))
 attempt("write other submission", lambda: overwrite(OTHER))
 attempt("list grader folders", lambda: os.listdir(os.path.dirname(os.getcwd())))
 attempt("write own folder", lambda: overwrite("mine.txt"))
+import socket
+attempt("connect to the grader", lambda: socket.create_connection(("127.0.0.1", PORT), timeout=5).close())
+attempt("signal the worker", lambda: os.kill(os.getppid(), 0))
 x = 1
 """
 
@@ -288,7 +292,8 @@ def test_a_submission_cannot_read_or_write_outside_its_folder(tmp_path):
     secret, other = tmp_path / "hidden_tests.py", tmp_path / "other_submission.ipynb"
     secret.write_text("the hidden tests")
     other.write_text("another student's notebook")
-    source = f"SECRET, OTHER = {str(secret)!r}, {str(other)!r}\n" + ATTACK
+    listener = socket.create_server(("127.0.0.1", 0))  # a port of the grader's machine
+    source = f"SECRET, OTHER, PORT = {str(secret)!r}, {str(other)!r}, {listener.getsockname()[1]}\n" + ATTACK
     nb = _tiny_notebook(tmp_path / "attacker.ipynb", source)
     seen = []
 
@@ -299,13 +304,20 @@ def test_a_submission_cannot_read_or_write_outside_its_folder(tmp_path):
     question = batch.Question("q1", [batch.Case(1.0, ["q1.0.0"])], all_or_nothing=False)
     hidden = grading.HiddenTests({"q1": question}, {"q1.0.0": declare.Probe("log", check=record)}, seed=SEED)
     batch._draw_inputs(hidden)
-    r = grading.grade_submission(nb, hidden, timeout=60)
+    try:
+        r = grading.grade_submission(nb, hidden, timeout=60)
+    finally:
+        listener.close()
     assert r.status == "ok", r.status
     assert seen, "the attack's log came back"
     log = seen[0]
     assert log["write own folder"] == "done", log
     for what in ("read secret", "write secret", "write other submission", "list grader folders"):
         assert log[what] == "PermissionError", (what, log)
+    if landlock_abi() >= 4:
+        assert log["connect to the grader"] == "PermissionError", log
+    if landlock_abi() >= 6:
+        assert log["signal the worker"] == "PermissionError", log
     assert secret.read_text() == "the hidden tests" and other.read_text() == "another student's notebook"
 
 
