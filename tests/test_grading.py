@@ -434,7 +434,7 @@ os.makedirs("tests", exist_ok=True)
     (subs / "notes.txt").write_text("not a notebook: ignored")
 
     start = time.monotonic()
-    results = grading.grade_batch(subs, autograder, timeout=90, cell_timeout=10, workers=2, seed=SEED,
+    results = grading.grade_batch(subs, autograder, timeout=120, cell_timeout=25, workers=2, seed=SEED,
                                   env={"TMPDIR": str(private_tmp)})
     elapsed = time.monotonic() - start
     return {r.submission: r for r in results}, subs, autograder, elapsed, planted
@@ -444,7 +444,7 @@ EXPECTED = {
     # submission: (scores, status prefix)
     "syntax_error.ipynb": ({"q1": 0, "q2": 3, "q3": 1, "q4": 3}, "error: SyntaxError"),
     "import_error.ipynb": ({"q1": 0, "q2": 0, "q3": 1, "q4": 0}, "error: ModuleNotFoundError"),
-    "infinite_loop.ipynb": ({"q1": 2, "q2": 3, "q3": 0, "q4": 3}, "timeout"),
+    "infinite_loop.ipynb": ({"q1": 2, "q2": 3, "q3": 0, "q4": 3}, "timeout in code cell "),
     "hard_exit.ipynb": ({"q1": 0, "q2": 0, "q3": 0, "q4": 0}, "error: the kernel died"),
     "deleted_cell.ipynb": ({"q1": 0, "q2": 3, "q3": 1, "q4": 3}, "ok"),
     "wrong_type.ipynb": ({"q1": 2, "q2": 0, "q3": 1, "q4": 0}, "error: "),
@@ -464,8 +464,8 @@ def test_sabotage_batch_gives_one_row_per_submission(sabotage):
     assert sorted(r["submission"] for r in rows) == sorted(EXPECTED)
     for row in rows:
         assert row["possible"] == "9" and row["status"]
-    # 11 submissions and the master, 2 at a time, 90 s each at most
-    assert elapsed < 9 * 90
+    # 11 submissions and the master, 2 at a time, 120 s each at most (cells: 25 s, ample on busy cores)
+    assert elapsed < 7 * 120
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -476,7 +476,7 @@ def test_sabotage_scores_and_status(sabotage, name):
     assert r.status.startswith(status), r.status
     assert r.scores == {q: float(v) for q, v in scores.items()}, (r.scores, r.status, r.details)
     assert r.possible == FULL
-    assert r.seconds < 90 + 5
+    assert r.seconds < 120 + 5
     row = next(row for row in csv.DictReader((subs / "grades.csv").open()) if row["submission"] == name)
     assert float(row["total"]) == sum(scores.values()) and row["status"] == r.status
 
