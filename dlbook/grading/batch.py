@@ -291,7 +291,7 @@ def _read_paths() -> list[str]:
     paths = {sys.prefix, sys.base_prefix, str(Path(os.path.realpath(sys.executable)).parent.parent),
              str(Path(dlbook.__file__).resolve().parent)}
     paths.update(site.getsitepackages())
-    for p in ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev", "/opt"):
+    for p in ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev"):
         paths.add(p)
     return sorted(p for p in paths if os.path.exists(p))
 
