@@ -85,12 +85,12 @@ lab: install
 exercises: install
 	$(PY) tools/make_exercises.py
 
-# make grade EX=ex01_neurons SUBMISSIONS=dir [TIMEOUT=300]: writes dir/grades.csv.
+# make grade EX=ex01_neurons SUBMISSIONS=dir [TIMEOUT=300] [WORKERS=cores]: writes dir/grades.csv.
 grade: install
 	@if [ -z "$(EX)" ] || [ -z "$(SUBMISSIONS)" ]; then \
 		echo "usage: make grade EX=<exercise, e.g. ex01_neurons> SUBMISSIONS=<folder of .ipynb> [TIMEOUT=300]"; exit 2; fi
 	@test -d exercises/autograders/$(EX)/tests || $(PY) tools/make_exercises.py
-	$(PY) -m dlbook.grading exercises/autograders/$(EX) $(SUBMISSIONS) --timeout $(or $(TIMEOUT),300)
+	$(PY) -m dlbook.grading exercises/autograders/$(EX) $(SUBMISSIONS) --timeout $(or $(TIMEOUT),300) $(if $(WORKERS),--workers $(WORKERS))
 
 bench: install
 	$(NB_ENV) $(PY) benchmarks/run.py

@@ -91,7 +91,7 @@ def run(job: dict[str, Any]) -> int:
         shutdown_kernel="immediate",
         resources={"metadata": {"path": str(run_dir)}},
     )
-    timed_out = False
+    timed_out = ""  # where the first cell ran past its limit
     try:
         # The kernel's own stdout and stderr (not the notebook's outputs) go nowhere: a flood
         # there cannot fill the grader's memory, and nothing it writes there is read.
@@ -110,7 +110,7 @@ def run(job: dict[str, Any]) -> int:
                 err = _cell_error(cell)
                 if err is not None:
                     if err[0] == "KeyboardInterrupt" and time.monotonic() - start >= cell_timeout - 1:
-                        timed_out = True
+                        timed_out = timed_out or f"code cell {i + 1}"
                     errors.append((i, *err))
 
             # Only now do the probes reach the kernel: one cell each, answers printed after a marker.
@@ -129,7 +129,7 @@ def run(job: dict[str, Any]) -> int:
                 if answer is not None and len(answer) > MAX_ANSWER_CHARS:
                     answer = None
                 if answer is None and time.monotonic() - start >= cell_timeout - 1:
-                    timed_out = True
+                    timed_out = timed_out or f"hidden test {probe_id}"
                 report(probe=probe_id, answer=answer)
             # Reported before the kernel shuts down: a slow shutdown cannot cost the row.
             report(status=_status(timed_out, errors), errors=errors)
@@ -138,9 +138,9 @@ def run(job: dict[str, Any]) -> int:
     return 0
 
 
-def _status(timed_out: bool, errors: list[tuple[int, str, str]]) -> str:
+def _status(timed_out: str, errors: list[tuple[int, str, str]]) -> str:
     if timed_out:
-        return "timeout"
+        return f"timeout in {timed_out}"
     if errors:
         i, ename, _ = errors[0]
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""

@@ -228,6 +228,12 @@ def prepare(
     run = _execute(Path(master), hidden, timeout, cell_timeout, env, memory_mb)
     hidden.reference = {pid: reply for pid, reply in run.replies.items() if reply is not None}
     failed = {pid: why for pid, (ok, why) in _verdicts(hidden, run.replies).items() if not ok}
+    for pid, reply in hidden.reference.items():
+        # A reference that is an exception would let every submission pass by failing the same
+        # way (a typo in the probe's code): expected exceptions are declared with raises=.
+        node = reply.get("answer") if isinstance(reply, dict) else None
+        if probes[pid].needs_reference and isinstance(node, dict) and node.get("k") == "raised":
+            failed[pid] = f"the master raised {node.get('types', ['?'])[0]}: {node.get('msg', '')[:100]}"
     if failed:
         raise RuntimeError(f"the master {Path(master).name} fails its own hidden tests ({run.status}): {failed}")
     return hidden
@@ -285,7 +291,7 @@ def _read_paths() -> list[str]:
     paths = {sys.prefix, sys.base_prefix, str(Path(os.path.realpath(sys.executable)).parent.parent),
              str(Path(dlbook.__file__).resolve().parent)}
     paths.update(site.getsitepackages())
-    for p in ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev", "/opt"):
+    for p in ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev"):
         paths.add(p)
     return sorted(p for p in paths if os.path.exists(p))
 
@@ -323,6 +329,26 @@ def _child_pids(parent: int) -> list[int]:
         if len(parts) == 2 and parts[1] == str(parent):
             kids.append(int(parts[0]))
     return kids
+
+
+def _kill_leftovers(run_dir: Path) -> list[int]:
+    """Kill what a submission left running (a daemon that left the kernel's session), found by
+    the ``HOME`` its kernel was started with; returns their pids. Linux only (``/proc``)."""
+    mark, killed = f"HOME={run_dir}".encode(), []
+    proc = Path("/proc")
+    if not proc.is_dir():  # pragma: no cover - not Linux
+        return killed
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if mark in environ.split(b"\0"):
+            _kill_group(int(entry.name))
+            killed.append(int(entry.name))
+    return killed
 
 
 def _execute(notebook: Path, hidden: HiddenTests, timeout: float, cell_timeout: float | None,
@@ -380,6 +406,7 @@ def _execute(notebook: Path, hidden: HiddenTests, timeout: float, cell_timeout: 
         out, err = proc.communicate()  # what the worker reported before the limit
     finally:
         _kill_group(proc.pid)
+        killed += _kill_leftovers(run_dir)
 
     replies: dict[str, dict | None] = {pid: None for pid in hidden.probes}
     status, errors = None, []
@@ -398,7 +425,7 @@ def _execute(notebook: Path, hidden: HiddenTests, timeout: float, cell_timeout: 
         if event.get("probe") in replies and isinstance(event.get("answer"), str):
             try:
                 reply = json.loads(event["answer"])  # plain data; arrays stay base64 .npy text
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested beyond Python's stack
                 reply = None
             replies[event["probe"]] = reply if isinstance(reply, dict) else None
         if "status" in event:

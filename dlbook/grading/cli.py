@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._sandbox import landlock_abi
 from .batch import DEFAULT_MEMORY_MB, _fmt, default_workers, grade_batch
 
 
@@ -20,12 +21,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None,
                         help=f"submissions graded in parallel (default: the cores available, {default_workers()})")
     parser.add_argument("--memory-mb", type=float, default=DEFAULT_MEMORY_MB,
-                        help=f"address-space limit per kernel in MiB ({DEFAULT_MEMORY_MB:g})")
+                        help=f"address-space limit per kernel in MiB ({DEFAULT_MEMORY_MB:g}; 0: none, "
+                             "e.g. for CUDA, which reserves more address space than it uses)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the hidden inputs (default: random)")
     parser.add_argument("--csv", default=None, help="output file (default <submissions>/grades.csv)")
     args = parser.parse_args(argv)
     if not args.autograder or not args.submissions:
         parser.error("give the autograder folder and the submissions folder")
+    abi = landlock_abi()
+    print(f"sandbox: Landlock ABI {abi} (file, network and signal rules) and resource limits" if abi else
+          "sandbox: resource limits only (no Landlock on this system: see exercises/README.md)")
     results = grade_batch(args.submissions, args.autograder, timeout=args.timeout, workers=args.workers,
                           csv_path=args.csv, cell_timeout=args.cell_timeout, seed=args.seed,
                           memory_mb=args.memory_mb)

@@ -233,9 +233,9 @@ def parse_declarations(body: str, where: str) -> list[Probe]:
         probes = _COLLECTING.pop()
     if not probes:
         raise DeclarationError(f"{where} declares no probe (old form?); {hint}")
-    if any(line.lstrip().startswith("assert ") for line in source.splitlines()):
-        raise DeclarationError(f"{where} mixes assert statements with probes: an assert runs in the "
-                               f"grader, not on the answer; {hint}")
+    if any(line.startswith("assert ") for line in source.splitlines()):
+        raise DeclarationError(f"{where} mixes assert statements with probes: a top-level assert runs "
+                               f"once in the grader, not on the answer; {hint}")
     return probes
 
 
