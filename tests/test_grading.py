@@ -42,7 +42,7 @@ TINY_TESTS = {
 
 
 def test_exercises_ship_their_public_tests():
-    assert grading.exercises() == ["ex00_introduction", "ex01_neurons", "ex02_backprop", "ex03_cnn"]
+    assert grading.exercises() == ["ex00_introduction", "ex01_neurons", "ex02_backprop", "ex03_cnn", "ex06_gan"]
     folder = grading.tests_dir(EX)
     assert folder.is_dir() and folder.parent.name == "exercise_tests"
     assert sorted(p.stem for p in folder.glob("*.py")) == list(FULL)
