@@ -333,24 +333,48 @@ def draw_dag(
     return ax
 
 
-def draw_graph(root: Value, ax=None, title: str | None = None):
+def draw_graph(root: Value, ax=None, title: str | None = None, fold_constants: bool = False):
     """Draw the computational graph behind ``root``: one box per node with its data and grad.
 
     Operation nodes sit at their depth (longest path from a leaf), ``root`` on the right; each
     leaf sits one column left of its first consumer, and every column is ordered by where its
     consumers are, which keeps arrows short. Operation nodes are shaded blue, leaves orange.
+
+    Args:
+        root: the output node; everything it depends on is drawn.
+        ax: matplotlib axes to draw on (a new figure when ``None``).
+        title: the figure title.
+        fold_constants: if True, constants (unlabelled leaves, which Python numbers become, such
+            as the ``0.5`` in ``0.5 * x``, and unlabelled nodes computed from constants alone) get
+            no box of their own: their value is written into the operation that uses them
+            (``* 0.5``), which keeps the graph readable.
     """
     import matplotlib.pyplot as plt
 
     order = topological_order([root])
+    folded: dict[int, list[float]] = {}  # id(operation node) -> values of its folded constant inputs
+    if fold_constants:
+        is_constant: set[int] = set()  # unlabelled leaves, and unlabelled nodes computed only from them
+        for n in order:  # inputs first
+            if not n.label and all(id(p) in is_constant for p in n._parents):
+                is_constant.add(id(n))
+        if id(root) in is_constant:
+            raise ValueError("fold_constants=True needs a root that is not a bare constant")
+        for node in order:
+            folded[id(node)] = [p.data for p in node._parents if id(p) in is_constant]
+        order = [n for n in order if id(n) not in is_constant]
+        kept = {id(n) for n in order}
+        parents_of = {id(n): [p for p in n._parents if id(p) in kept] for n in order}
+    else:
+        parents_of = {id(n): list(n._parents) for n in order}
     consumers: dict[int, list[Value]] = {id(node): [] for node in order}
     for node in order:
-        for parent in node._parents:
+        for parent in parents_of[id(node)]:
             consumers[id(parent)].append(node)
     depth: dict[int, int] = {}
     for node in order:  # inputs come first, so their depth is known
         if node._parents:
-            depth[id(node)] = 1 + max(depth.get(id(p), 0) for p in node._parents)
+            depth[id(node)] = 1 + max((depth.get(id(p), 0) for p in parents_of[id(node)]), default=0)
     for node in order:
         if not node._parents:  # a leaf: as late as possible, next to its first consumer
             depth[id(node)] = min((depth[id(c)] for c in consumers[id(node)]), default=1) - 1
@@ -367,11 +391,12 @@ def draw_graph(root: Value, ax=None, title: str | None = None):
     labels, colors = {}, {}
     for node in order:
         name = names[id(node)]
-        head = f"{node.label} ({node.op})" if node.label and node.op else node.label or node.op or "const"
+        op = node.op + "".join(f" {c:g}" for c in folded.get(id(node), []))
+        head = f"{node.label} ({op})" if node.label and op else node.label or op or "const"
         labels[name] = f"{head}\ndata {node.data:.3g}\ngrad {node.grad:.3g}"
         colors[name] = "#e8f0fe" if node.op else "#fff4e0"
     layers = [[names[id(n)] for n in col] for col in columns]
-    edges = [(names[id(p)], names[id(node)]) for node in order for p in node._parents]
+    edges = [(names[id(p)], names[id(node)]) for node in order for p in parents_of[id(node)]]
     if ax is None:
         tallest = max(len(col) for col in columns)
         _, ax = plt.subplots(figsize=(1.5 * n_layers + 1.0, 0.85 * tallest + 1.2))

@@ -210,3 +210,23 @@ def test_drawing_returns_axes_and_checks_edges():
     with pytest.raises(KeyError, match="in no layer"):
         draw_dag([["a"], ["b"]], [("a", "c")])
     plt.close("all")
+
+
+def test_drawing_folds_constants_into_their_operations():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = Value(1.0, label="x")
+    y = 0.5 * (x * 2.0 - 1.0) ** 2  # constants 0.5, 2, and -1 (itself 1.0 * -1): five leaves
+    y.backward()
+    full = [t.get_text() for t in draw_graph(y).texts if t.get_text()]
+    folded = [t.get_text() for t in draw_graph(y, fold_constants=True).texts if t.get_text()]
+    assert len(full) == 10  # x, 0.5, 2, 1, -1, the constant -1 * 1, and the four operations on x
+    assert len(folded) == 5  # x and its four operations only
+    heads = sorted(t.splitlines()[0] for t in folded)
+    assert heads == ["* 0.5", "* 2", "**2", "+ -1", "x"], heads
+    with pytest.raises(ValueError, match="bare constant"):
+        draw_graph(Value(1.0) * 2.0, fold_constants=True)
+    plt.close("all")
