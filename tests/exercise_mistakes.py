@@ -338,4 +338,316 @@ def max_pool2d(x, k, stride=None):
             ("one 5x5 kernel per C3 map", "lenet5_params = 59706", "connects every output map to all 6 input maps"),
         ],
     },
+    "ex04_rnn": {
+        "q1": [
+            ("gates split in the wrong order", """
+def lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, o, g = gates.chunk(4, dim=1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+""", "split the gates in torch's order input, forget, candidate g, output"),
+            ("forgets the bias b_hh", """
+def lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T
+    i, f, g, o = gates.chunk(4, dim=1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+""", "only one of the biases was added"),
+            ("h' from the old cell state", """
+def lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c_new
+""", "with the new cell state c'"),
+        ],
+        "q2": [
+            ("clips each tensor by its own norm", """
+def clip_by_global_norm(grads, max_norm):
+    norm = torch.sqrt(sum((g.double() ** 2).sum() for g in grads)).item()
+    return [g * min(1.0, max_norm / g.norm().item()) if g.norm() > 0 else g.clone() for g in grads], norm
+""", "scale every tensor by the same factor"),
+            ("scales in place", """
+def clip_by_global_norm(grads, max_norm):
+    norm = torch.sqrt(sum((g.double() ** 2).sum() for g in grads)).item()
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return [g.mul_(scale) for g in grads], norm
+""", "changed the gradients in place"),
+            ("scales up when the norm is below max_norm", """
+def clip_by_global_norm(grads, max_norm):
+    norm = torch.sqrt(sum((g.double() ** 2).sum() for g in grads)).item()
+    return [g * (max_norm / norm) for g in grads], norm
+""", "below max_norm nothing changes"),
+            ("returns the norm after clipping", """
+def clip_by_global_norm(grads, max_norm):
+    norm = torch.sqrt(sum((g.double() ** 2).sum() for g in grads)).item()
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return [g * scale for g in grads], norm * scale
+""", "return the global norm before clipping"),
+        ],
+        "q3": [
+            ("one bias per gate", "gru_params = 10944", "two bias vectors per layer"),
+            ("second layer reads the inputs", "gru_params = 9600", "it reads the first layer's 32 hidden units"),
+            ("four gate blocks, as an LSTM", "gru_params = 14848", "a GRU has 3 (reset, update, candidate)"),
+        ],
+        "q4": [
+            ("masks with 0 instead of -inf", """
+def attention_weights(query, keys, mask, W_q, W_k, b_k, v):
+    scores = torch.tanh((query @ W_q.T)[:, None, :] + keys @ W_k.T + b_k) @ v
+    return torch.softmax(scores.masked_fill(~mask, 0.0), dim=1)
+""", "fill their scores with -inf before the softmax"),
+            ("masks the weights after the softmax", """
+def attention_weights(query, keys, mask, W_q, W_k, b_k, v):
+    scores = torch.tanh((query @ W_q.T)[:, None, :] + keys @ W_k.T + b_k) @ v
+    return torch.softmax(scores, dim=1) * mask
+""", "not the weights after it"),
+            ("softmax over the batch", """
+def attention_weights(query, keys, mask, W_q, W_k, b_k, v):
+    scores = torch.tanh((query @ W_q.T)[:, None, :] + keys @ W_k.T + b_k) @ v
+    return torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=0)
+""", "take the softmax over the positions (dim=1)"),
+        ],
+        "q5": [
+            ("keeps decoding after <eos>", """
+def greedy_decode(step, state, bos_id, eos_id, max_len):
+    batch = state.shape[0] if isinstance(state, torch.Tensor) else len(state[0])
+    prev, out = torch.full((batch,), bos_id, dtype=torch.long), []
+    for _ in range(max_len):
+        logits, state = step(prev, state)
+        prev = logits.argmax(dim=1)
+        out.append(prev)
+    return torch.stack(out, dim=1)
+""", "every later position must hold eos_id"),
+            ("never feeds back the argmax", """
+def greedy_decode(step, state, bos_id, eos_id, max_len):
+    batch = state.shape[0] if isinstance(state, torch.Tensor) else len(state[0])
+    bos = torch.full((batch,), bos_id, dtype=torch.long)
+    done = torch.zeros(batch, dtype=torch.bool)
+    out = []
+    for _ in range(max_len):
+        logits, state = step(bos, state)
+        token = logits.argmax(dim=1).masked_fill(done, eos_id)
+        done |= token == eos_id
+        out.append(token)
+    return torch.stack(out, dim=1)
+""", "feed back the argmax"),
+            ("returns bos_id as the first token", """
+def greedy_decode(step, state, bos_id, eos_id, max_len):
+    batch = state.shape[0] if isinstance(state, torch.Tensor) else len(state[0])
+    prev = torch.full((batch,), bos_id, dtype=torch.long)
+    done = torch.zeros(batch, dtype=torch.bool)
+    out = [prev]
+    for _ in range(max_len):
+        logits, state = step(prev, state)
+        prev = logits.argmax(dim=1).masked_fill(done, eos_id)
+        done |= prev == eos_id
+        out.append(prev)
+    return torch.stack(out, dim=1)
+""", "without bos_id"),
+        ],
+    },
+    "ex06_gan": {
+        "q1": [
+            ("logs of sigmoids (not finite at +-100)", """
+def d_loss(real_logits, fake_logits):
+    return -(torch.sigmoid(real_logits).log().mean() + (1 - torch.sigmoid(fake_logits)).log().mean())
+""", "use log sigma(a) = -softplus(-a)"),
+            ("sums instead of averaging", """
+def d_loss(real_logits, fake_logits):
+    return F.softplus(-real_logits).sum() + F.softplus(fake_logits).sum()
+""", "average over the batch (.mean()), don't sum"),
+            ("saturating loss with the wrong sign", """
+def g_loss_saturating(fake_logits):
+    return F.softplus(fake_logits).mean()
+""", "not its negative"),
+        ],
+        "q2": [
+            ("p_g on top", "d_star_at_0 = 0.3775406687981454", "not p_g / (p_data + p_g)"),
+            ("the ratio p_data / p_g", "d_star_at_0 = 1.6487212707001282", "not the ratio p_data / p_g"),
+        ],
+        "q3": [
+            ("clips before the step", """
+def critic_update(critic, optimizer, real, fake, c=0.01):
+    loss = critic(fake).mean() - critic(real).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.clamp_(-c, c)
+    optimizer.step()
+    return loss.item()
+""", "clip after optimizer.step()"),
+            ("real minus fake", """
+def critic_update(critic, optimizer, real, fake, c=0.01):
+    loss = critic(real).mean() - critic(fake).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.clamp_(-c, c)
+    return loss.item()
+""", "mean critic(fake) - mean critic(real)"),
+            ("returns the loss tensor", """
+def critic_update(critic, optimizer, real, fake, c=0.01):
+    loss = critic(fake).mean() - critic(real).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.clamp_(-c, c)
+    return loss.detach()
+""", "return loss.item()"),
+        ],
+        "q4": [
+            ("n * s instead of (n - 1) * s", """
+def conv_transpose_size(n, k, s=1, p=0, output_padding=0):
+    return n * s - 2 * p + k + output_padding
+""", "(n - 1) * s"),
+            ("removes the padding once", """
+def conv_transpose_size(n, k, s=1, p=0, output_padding=0):
+    return (n - 1) * s - p + k + output_padding
+""", "padding is removed from both sides, - 2p"),
+            ("forgets output_padding", """
+def conv_transpose_size(n, k, s=1, p=0, output_padding=0):
+    return (n - 1) * s - 2 * p + k
+""", "add output_padding"),
+        ],
+        "q5": [
+            ("counts samples within 1 std", """
+def modes_covered(samples, centers, std):
+    nearest_dist, nearest = torch.cdist(samples, centers).min(dim=1)
+    counts = torch.bincount(nearest[nearest_dist <= std], minlength=len(centers))
+    return int((counts >= 0.01 * len(samples)).sum())
+""", "a sample counts within 3 std of its centre"),
+            ("returns a tensor", """
+def modes_covered(samples, centers, std):
+    nearest_dist, nearest = torch.cdist(samples, centers).min(dim=1)
+    counts = torch.bincount(nearest[nearest_dist <= 3 * std], minlength=len(centers))
+    return (counts >= 0.01 * len(samples)).sum()
+""", "convert the count with int(...)"),
+        ],
+    },
+    "ex08_meta_learning": {
+        "q1": [
+            ("takes the first n_way classes", """
+def sample_episode_indices(labels, n_way, k_shot, n_query, generator=None):
+    pool = labels.unique()
+    if n_way > len(pool):
+        raise ValueError(f"{n_way} ways need {n_way} classes, only {len(pool)} available")
+    classes = pool[:n_way]
+    support, query = [], []
+    for c in classes.tolist():
+        members = (labels == c).nonzero().flatten()
+        if len(members) < k_shot + n_query:
+            raise ValueError(f"class {c} has {len(members)} examples, fewer than {k_shot + n_query}")
+        picked = members[torch.randperm(len(members), generator=generator)[: k_shot + n_query]]
+        support.append(picked[:k_shot])
+        query.append(picked[k_shot:])
+    return torch.cat(support), torch.cat(query), classes
+""", "draw the classes at random"),
+            ("draws support and query separately", """
+def sample_episode_indices(labels, n_way, k_shot, n_query, generator=None):
+    pool = labels.unique()
+    if n_way > len(pool):
+        raise ValueError(f"{n_way} ways need {n_way} classes, only {len(pool)} available")
+    classes = pool[torch.randperm(len(pool), generator=generator)[:n_way]]
+    support, query = [], []
+    for c in classes.tolist():
+        members = (labels == c).nonzero().flatten()
+        if len(members) < k_shot + n_query:
+            raise ValueError(f"class {c} has {len(members)} examples, fewer than {k_shot + n_query}")
+        support.append(members[torch.randperm(len(members), generator=generator)[:k_shot]])
+        query.append(members[torch.randperm(len(members), generator=generator)[:n_query]])
+    return torch.cat(support), torch.cat(query), classes
+""", "support and query share an example"),
+            ("no ValueError for too many ways", """
+def sample_episode_indices(labels, n_way, k_shot, n_query, generator=None):
+    pool = labels.unique()
+    classes = pool[torch.randperm(len(pool), generator=generator)[:n_way]]
+    support, query = [], []
+    for c in classes.tolist():
+        members = (labels == c).nonzero().flatten()
+        if len(members) < k_shot + n_query:
+            raise ValueError(f"class {c} has {len(members)} examples, fewer than {k_shot + n_query}")
+        picked = members[torch.randperm(len(members), generator=generator)[: k_shot + n_query]]
+        support.append(picked[:k_shot])
+        query.append(picked[k_shot:])
+    return torch.cat(support), torch.cat(query), classes
+""", "raise a ValueError when n_way exceeds the number of classes"),
+        ],
+        "q2": [
+            ("no create_graph", """
+def inner_step(model, params, x, y, lr):
+    loss = F.mse_loss(functional_call(model, params, (x,)), y)
+    grads = torch.autograd.grad(loss, list(params.values()))
+    return {name: p - lr * g for (name, p), g in zip(params.items(), grads)}
+""", "pass create_graph=True"),
+            ("sums the squared errors", """
+def inner_step(model, params, x, y, lr):
+    loss = F.mse_loss(functional_call(model, params, (x,)), y, reduction="sum")
+    grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
+    return {name: p - lr * g for (name, p), g in zip(params.items(), grads)}
+""", "take the mean squared error (F.mse_loss), not the sum"),
+        ],
+        "q3": [
+            ("query gradient at the original weights", """
+def first_order_meta_grad(model, params, tasks, inner_lr):
+    total = {name: torch.zeros_like(p) for name, p in params.items()}
+    for xs, ys, xq, yq in tasks:
+        qloss = F.mse_loss(functional_call(model, params, (xq,)), yq)
+        for name, g in zip(params, torch.autograd.grad(qloss, list(params.values()))):
+            total[name] += g / len(tasks)
+    return total
+""", "take it at the adapted weights"),
+            ("second-order gradient (adapted weights not detached)", """
+def first_order_meta_grad(model, params, tasks, inner_lr):
+    total = {name: torch.zeros_like(p) for name, p in params.items()}
+    for xs, ys, xq, yq in tasks:
+        loss = F.mse_loss(functional_call(model, params, (xs,)), ys)
+        grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
+        adapted = {name: p - inner_lr * g for (name, p), g in zip(params.items(), grads)}
+        qloss = F.mse_loss(functional_call(model, adapted, (xq,)), yq)
+        for name, g in zip(params, torch.autograd.grad(qloss, list(params.values()))):
+            total[name] += g / len(tasks)
+    return total
+""", "detach the adapted weights"),
+            ("sums over the tasks", """
+def first_order_meta_grad(model, params, tasks, inner_lr):
+    total = {name: torch.zeros_like(p) for name, p in params.items()}
+    for xs, ys, xq, yq in tasks:
+        loss = F.mse_loss(functional_call(model, params, (xs,)), ys)
+        grads = torch.autograd.grad(loss, list(params.values()))
+        adapted = {name: (p - inner_lr * g).detach().requires_grad_(True) for (name, p), g in zip(params.items(), grads)}
+        qloss = F.mse_loss(functional_call(model, adapted, (xq,)), yq)
+        for name, g in zip(adapted, torch.autograd.grad(qloss, list(adapted.values()))):
+            total[name] += g
+    return total
+""", "average over the tasks, don't sum"),
+        ],
+        "q4": [
+            ("prototypes as sums", """
+def prototypes(emb, labels, n_way):
+    return torch.stack([emb[labels == c].sum(0) for c in range(n_way)])
+""", "not sums"),
+            ("assumes sorted labels", """
+def prototypes(emb, labels, n_way):
+    return emb.reshape(n_way, -1, emb.shape[1]).mean(1)
+""", "whatever their order"),
+            ("distance, not squared", """
+def protonet_logits(query, protos):
+    return -((query[:, None, :] - protos[None, :, :]) ** 2).sum(-1).sqrt()
+""", "not the distance"),
+            ("plus the squared distance", """
+def protonet_logits(query, protos):
+    return ((query[:, None, :] - protos[None, :, :]) ** 2).sum(-1)
+""", "the logits are minus the squared distances"),
+        ],
+        "q5": [
+            ("forgets E[sin^2] = 1/2", "zero_predictor_mse = 8.503", "multiply by E[sin^2(x - phase)] = 1/2"),
+            ("E[A]^2 instead of E[A^2]", "zero_predictor_mse = 3.251", "uses E[A]^2"),
+        ],
+    },
 }

@@ -367,9 +367,10 @@ def _hidden_score(generated: Path, name: str, q: str, ns: dict, reference_ns: di
 
 
 def test_every_question_lists_its_mistakes():
-    """The table covers ex00-ex03's questions (all but the train-to-a-threshold ones) and names
-    only existing questions."""
-    for name in ("ex00_introduction", "ex01_neurons", "ex02_backprop", "ex03_cnn"):
+    """The table covers every question of the exercises but ex05 (all but the train-to-a-threshold
+    ones), names only existing questions, and exercises/README.md lists every mistake."""
+    readme = (ROOT / "exercises" / "README.md").read_text()
+    for name in [n for n in EXERCISES if n != "ex05_transformer"]:
         n_questions = len(list((ROOT / "dlbook" / "exercise_tests" / name).glob("q*.py")))
         expected = {f"q{i}" for i in range(1, n_questions + 1)} - {THRESHOLD[name]}
         assert set(MISTAKES[name]) == expected, name
@@ -379,6 +380,8 @@ def test_every_question_lists_its_mistakes():
             assert (ROOT / "dlbook" / "exercise_tests" / name / f"{q}.py").exists(), (name, q)
             assert len(mistakes) >= 2, (name, q)
             assert len({m[0] for m in mistakes}) == len(mistakes), (name, q)
+            row = next((ln for ln in readme.splitlines() if ln.startswith(f"| {name} {q} |")), "")
+            assert all(f"{m[0]} (`{m[2]}`)" in row for m in mistakes), f"exercises/README.md: update the row of {name} {q}"
 
 
 @pytest.mark.parametrize("name", sorted(MISTAKES))
