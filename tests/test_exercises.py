@@ -20,9 +20,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import make_exercises  # noqa: E402
+from exercise_mistakes import MISTAKES  # noqa: E402
 from notebook_setup import setup_source  # noqa: E402
 
 from dlbook import grading  # noqa: E402
+from dlbook.grading import batch, codec  # noqa: E402
 
 EXERCISES = ["ex00_introduction", "ex01_neurons", "ex02_backprop", "ex03_cnn", "ex04_rnn", "ex05_transformer", "ex06_gan",
              "ex08_meta_learning"]
@@ -288,3 +290,126 @@ def test_a_master_in_the_old_form_is_refused(tmp_path):
     nbformat.write(nb, master)
     with pytest.raises(grading.DeclarationError, match=r"ex00_introduction q3 hidden test \d+ is in the old form"):
         make_exercises.generate(master, tmp_path / "out")
+
+
+# --------------------------------------------------------------------------------------------
+# The classic mistakes (tests/exercise_mistakes.py): the public test names the fix, the hidden
+# tests give zero. Both run in this process on the master's solution cells with the one mistaken
+# definition put in their place: the public tests through otter, as `grader.check` runs them for
+# a learner; the hidden tests through the grader's own declarations, inputs, reference answers,
+# verdicts and scores (`dlbook.grading.batch`), without starting a kernel per mistake.
+# --------------------------------------------------------------------------------------------
+
+MISTAKE_SEEDS = (7, 8, 9)  # hidden inputs are drawn afresh for every batch: try several
+
+
+def _solution_namespace(generated: Path, name: str) -> dict:
+    """The master's code cells run in a dict: imports, helpers and every reference solution,
+    but no training (``model = train_...()`` cells) and no ``grader.check`` cells."""
+    nb = nbformat.read(generated / "exercises" / "autograders" / name / f"{name}.ipynb", as_version=4)
+    ns: dict = {"__name__": "__main__"}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or "grader.check" in cell.source:
+            continue
+        if re.search(r"^\w+ = train_\w+\(", cell.source, flags=re.M):
+            continue
+        exec(compile(cell.source, f"<{name} cell {i}>", "exec"), ns)
+    return ns
+
+
+def _first_error(result) -> str:
+    """The message of the first exception in the first failing public test case: what a learner
+    reads first under ``grader.check`` (the doctest output also echoes the source of every line
+    it tried, hints of passing assertions included, so the whole output is not a fair match)."""
+    for case in result.test_case_results:
+        if case.passed:
+            continue
+        text = case.message
+        if "Exception raised:" not in text:
+            return text.strip().splitlines()[-1].strip()
+        # doctest goes on after a failure: the traceback is the indented block that follows,
+        # up to the next unindented line ("Trying:", "****..."); its last line is the exception
+        block = []
+        for line in text.split("Exception raised:", 1)[1].splitlines()[1:]:
+            if not line.startswith(" "):
+                break
+            block.append(line.strip())
+        return block[-1] if block else ""
+    return ""
+
+
+def _answers(hidden, ns: dict) -> dict:
+    """Every probe's reply from the namespace ``ns``, by the code a kernel runs (codec.run_probe)."""
+    import contextlib
+    import io
+
+    replies = {}
+    for pid, p in hidden.probes.items():
+        payload = json.dumps({"code": p.code, "inputs": hidden.sent[pid], "after": list(p.unchanged)})
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            codec.run_probe(ns, payload, "MARK")
+        line = [ln for ln in out.getvalue().splitlines() if ln.startswith("MARK ")][-1]
+        replies[pid] = json.loads(line[len("MARK "):])
+    return replies
+
+
+def _hidden_score(generated: Path, name: str, q: str, ns: dict, reference_ns: dict, seed: int):
+    """(score, possible, why each probe failed) of question ``q`` answered from ``ns``."""
+    source = (generated / "exercises" / "autograders" / name / "tests" / f"{q}.py").read_text()
+    questions, probes = grading.resolve({q: source}, name)
+    hidden = grading.HiddenTests(questions, probes, seed)
+    batch._draw_inputs(hidden)
+    hidden.reference = _answers(hidden, reference_ns)
+    verdicts = batch._verdicts(hidden, _answers(hidden, ns))
+    return (batch._score(hidden, verdicts)[q], hidden.possible[q],
+            {pid: why for pid, (ok, why) in verdicts.items() if not ok})
+
+
+def test_every_question_lists_its_mistakes():
+    """The table covers every question of the exercises but ex05 (all but the train-to-a-threshold
+    ones), names only existing questions, and exercises/README.md lists every mistake."""
+    readme = (ROOT / "exercises" / "README.md").read_text()
+    for name in [n for n in EXERCISES if n != "ex05_transformer"]:
+        n_questions = len(list((ROOT / "dlbook" / "exercise_tests" / name).glob("q*.py")))
+        expected = {f"q{i}" for i in range(1, n_questions + 1)} - {THRESHOLD[name]}
+        assert set(MISTAKES[name]) == expected, name
+    for name, questions in MISTAKES.items():
+        assert name in EXERCISES
+        for q, mistakes in questions.items():
+            assert (ROOT / "dlbook" / "exercise_tests" / name / f"{q}.py").exists(), (name, q)
+            assert len(mistakes) >= 2, (name, q)
+            assert len({m[0] for m in mistakes}) == len(mistakes), (name, q)
+            row = next((ln for ln in readme.splitlines() if ln.startswith(f"| {name} {q} |")), "")
+            assert all(f"{m[0]} (`{m[2]}`)" in row for m in mistakes), f"exercises/README.md: update the row of {name} {q}"
+
+
+@pytest.mark.parametrize("name", sorted(MISTAKES))
+def test_public_tests_catch_the_classic_mistakes(generated, name, tmp_path, monkeypatch):
+    """For every listed mistake: the public test fails and its first message holds the hint
+    (a) and the hidden tests score the question zero on several draws of their inputs (b);
+    the reference solution itself passes both, so neither verdict is vacuous."""
+    monkeypatch.chdir(tmp_path)  # otter writes its .OTTER_LOG here
+    monkeypatch.delenv("DLBOOK_GRADING", raising=False)
+    reference = _solution_namespace(generated, name)
+    grader = reference["grader"]
+    problems = []
+    for q, mistakes in MISTAKES[name].items():
+        assert grader.check(q, global_env=dict(reference)).passed_all, f"{name} {q}: the reference fails its public test"
+        for seed in MISTAKE_SEEDS:
+            score, possible, failed = _hidden_score(generated, name, q, reference, reference, seed)
+            assert possible > 0 and score == possible, f"{name} {q}: the reference scores {score}/{possible} ({failed})"
+        for mistake, code, hint in mistakes:
+            ns = dict(reference)
+            exec(compile(code, f"<{name} {q}: {mistake}>", "exec"), ns)
+            result = grader.check(q, global_env=ns)
+            message = _first_error(result)
+            if result.passed_all:
+                problems.append(f"{q} '{mistake}': passes the public test")
+            elif hint not in message:
+                problems.append(f"{q} '{mistake}': public message {message!r} lacks the hint {hint!r}")
+            for seed in MISTAKE_SEEDS:
+                score, possible, failed = _hidden_score(generated, name, q, ns, reference, seed)
+                if score != 0:
+                    problems.append(f"{q} '{mistake}': hidden tests give {score}/{possible} (seed {seed})")
+    assert not problems, f"{name}:\n" + "\n".join(problems)

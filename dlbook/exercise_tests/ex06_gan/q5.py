@@ -4,9 +4,10 @@ test = {   'name': 'q5',
     'points': 2,
     'suites': [   {   'cases': [   {   'code': '>>> import torch\n'
                                                '>>> _c = torch.tensor([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]])\n'
-                                               '>>> _s = torch.cat([torch.zeros(50, 2), torch.tensor([[5.0, 0.1]]).repeat(50, 1)])\n'
+                                               '>>> _s = torch.cat([torch.zeros(50, 2), torch.tensor([[5.0, 0.25]]).repeat(50, 1)])\n'
                                                '>>> _m = modes_covered(_s, _c, 0.1)\n'
-                                               ">>> assert isinstance(_m, int), f'modes_covered should return an int, got {type(_m).__name__}'\n"
+                                               ">>> assert isinstance(_m, int), f'modes_covered should return an int, got {type(_m).__name__}: convert the count with int(...)'\n"
+                                               ">>> assert _m != 1, 'the samples 2.5 std from (5, 0) were not counted: a sample counts within 3 std of its centre'\n"
                                                ">>> assert _m == 2, f'two of the three modes hold samples, got {_m}'\n",
                                        'hidden': False,
                                        'locked': False,
