@@ -185,9 +185,12 @@ class TransformerDecoder(nn.Module):
         self.norm = nn.LayerNorm(config.d_model, config.norm_eps) if config.pre_norm else nn.Identity()
 
     def forward(self, x: torch.Tensor, memory: torch.Tensor, memory_mask: torch.Tensor | None = None,
-                self_mask: torch.Tensor | None = None) -> torch.Tensor:
-        for layer in self.layers:
-            x = layer(x, memory, memory_mask, self_mask)
+                self_mask: torch.Tensor | None = None, caches: list[dict] | None = None) -> torch.Tensor:
+        """``caches``: one dict per layer that keeps the self-attention keys and values of earlier calls."""
+        if caches is not None and len(caches) != len(self.layers):
+            raise ValueError(f"need one cache per decoder layer ({len(self.layers)}), got {len(caches)}")
+        for i, layer in enumerate(self.layers):
+            x = layer(x, memory, memory_mask, self_mask, None if caches is None else caches[i])
         return self.norm(x)                                          # (B, T, E)
 
 
@@ -236,13 +239,27 @@ class EncoderDecoder(nn.Module):
         x = self.dropout(self.src_pos(self.src_embed(src) * math.sqrt(self.config.d_model)))  # (B, S, E)
         return self.encoder(x, key_mask=src_mask)
 
-    def decode(self, tgt_in: torch.Tensor, memory: torch.Tensor, src_mask: torch.Tensor) -> torch.Tensor:
-        """Logits ``(B, T, V)`` for every target position, each seeing only earlier targets."""
+    def new_caches(self) -> list[dict]:
+        """Empty key/value caches, one per decoder layer, for :meth:`decode` one token at a time."""
+        return [{} for _ in self.decoder.layers]
+
+    def decode(self, tgt_in: torch.Tensor, memory: torch.Tensor, src_mask: torch.Tensor,
+               caches: list[dict] | None = None, start: int = 0) -> torch.Tensor:
+        """Logits ``(B, T, V)`` for every target position, each seeing only earlier targets.
+
+        With ``caches`` (from :meth:`new_caches`), ``tgt_in`` holds only the new tokens, which sit
+        at positions ``start, ..., start + T - 1``; the keys and values of the ``start`` earlier
+        tokens are read from the caches instead of being recomputed, and the new ones are added.
+        """
         if tgt_in.dim() != 2 or tgt_in.shape[0] != memory.shape[0]:
             raise ValueError(f"tgt_in must have shape ({memory.shape[0]}, T), got {tuple(tgt_in.shape)}")
+        cached = 0 if caches is None or "k" not in caches[0] else caches[0]["k"].shape[2]
+        if start != cached:
+            raise ValueError(f"start must equal the number of cached positions ({cached}), got {start}")
         T = tgt_in.shape[1]
-        y = self.dropout(self.tgt_pos(self.tgt_embed(tgt_in) * math.sqrt(self.config.d_model)))  # (B, T, E)
-        h = self.decoder(y, memory, src_mask, causal_mask(T, device=tgt_in.device))  # (B, T, E)
+        y = self.dropout(self.tgt_pos(self.tgt_embed(tgt_in) * math.sqrt(self.config.d_model), start))  # (B, T, E)
+        mask = causal_mask(T, start + T, device=tgt_in.device)      # (T, start + T)
+        h = self.decoder(y, memory, src_mask, mask, caches)          # (B, T, E)
         return self.out(h)                                           # (B, T, V)
 
     def forward(self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
@@ -250,8 +267,12 @@ class EncoderDecoder(nn.Module):
 
     @torch.no_grad()
     def greedy_decode(self, src: torch.Tensor, src_mask: torch.Tensor, max_len: int, bos_id: int = 1,
-                      eos_id: int = 2) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Decode one token at a time, feeding back the argmax (the decoder is re-run on the prefix).
+                      eos_id: int = 2, use_cache: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Decode one token at a time, feeding back the argmax.
+
+        Without ``use_cache`` the decoder is re-run on the whole prefix at every step; with it, each
+        step feeds the newest token only and reads the earlier keys and values from a cache (the
+        same ids, fewer operations).
 
         Returns ids ``(B, max_len)`` (``eos_id`` after the first ``<eos>``) and the last decoder
         layer's cross-attention weights averaged over heads ``(B, max_len, S)`` (None when fused).
@@ -261,11 +282,21 @@ class EncoderDecoder(nn.Module):
         memory = self.encode(src, src_mask)
         ys = torch.full((src.shape[0], 1), bos_id, dtype=torch.long, device=src.device)
         done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
-        for _ in range(max_len):
-            nxt = self.decode(ys, memory, src_mask)[:, -1].argmax(-1).masked_fill(done, eos_id)  # (B,)
+        caches = self.new_caches() if use_cache else None
+        cross = self.decoder.layers[-1].multihead_attn
+        steps = []                                                   # cached: one row of weights per step
+        for t in range(max_len):
+            if use_cache:
+                logits = self.decode(ys[:, -1:], memory, src_mask, caches, t)  # (B, 1, V)
+                steps.append(cross.last_weights)                    # (B, h, 1, S) or None when fused
+            else:
+                logits = self.decode(ys, memory, src_mask)           # (B, t + 1, V)
+            nxt = logits[:, -1].argmax(-1).masked_fill(done, eos_id)  # (B,)
             done |= nxt == eos_id
-            ys = torch.cat([ys, nxt[:, None]], dim=1)                # (B, t + 1)
-        w = self.decoder.layers[-1].multihead_attn.last_weights
+            ys = torch.cat([ys, nxt[:, None]], dim=1)                # (B, t + 2)
+        w = cross.last_weights
+        if use_cache:
+            w = None if self.config.fused or steps[0] is None else torch.cat(steps, dim=2)  # (B, h, max_len, S)
         self.train(was_training)
         return ys[:, 1:], (None if self.config.fused or w is None else w.mean(1))  # (B, h, T, S) -> (B, T, S)
 

@@ -147,3 +147,24 @@ def test_warmup_schedule_peaks_at_lr_and_fit_steps_it_per_batch():
     assert max(lrs) == 1.0 and lrs.index(1.0) == 3
     with pytest.raises(ValueError, match="scheduler_interval"):
         fit(model, nn.MSELoss(), opt, loader, epochs=1, scheduler=sched, scheduler_interval="step", progress=False)
+
+
+def test_encoder_decoder_cache_matches_recomputing():
+    torch.manual_seed(0)
+    cfg = TransformerConfig(d_model=16, num_heads=2, d_ff=32, num_layers=2, dropout=0.0, max_len=16)
+    m = EncoderDecoder(12, 10, cfg).eval()
+    src = torch.randint(4, 12, (3, 7))
+    src_mask = torch.arange(7)[None] < torch.tensor([7, 4, 2])[:, None]
+    tgt = torch.randint(4, 10, (3, 6))
+    with torch.no_grad():
+        memory = m.encode(src, src_mask)
+        full = m.decode(tgt, memory, src_mask)                      # one pass over all positions
+        caches = m.new_caches()
+        steps = [m.decode(tgt[:, t:t + 1], memory, src_mask, caches, t) for t in range(6)]
+    assert torch.allclose(torch.cat(steps, 1), full, **TOL)
+    assert caches[0]["k"].shape == (3, 2, 6, 8)                      # (B, h, T, d)
+    ids, w = m.greedy_decode(src, src_mask, max_len=5)
+    ids_c, w_c = m.greedy_decode(src, src_mask, max_len=5, use_cache=True)
+    assert torch.equal(ids, ids_c) and torch.allclose(w, w_c, **TOL)  # the same ids and cross-attention weights
+    with pytest.raises(ValueError, match="number of cached positions"):
+        m.decode(tgt[:, :1], memory, src_mask, caches, 2)
