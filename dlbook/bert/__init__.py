@@ -31,6 +31,7 @@ from .pretrain import (
     masked_accuracy,
     mini_bert,
     mini_bert_language,
+    mlm_loss,
     nsp_accuracy,
     pretrain,
     pretraining_loss,
@@ -41,5 +42,5 @@ __all__ = [
     "BertClassifier", "BertEmbeddings", "BertForPreTraining", "BertLayer", "BertModel", "BertOutput",
     "MaskedPairs", "PairBatch", "TopicLanguage",
     "bert_config", "bert_num_parameters", "load_pretrained", "mask_tokens", "masked_accuracy", "mini_bert",
-    "mini_bert_language", "nsp_accuracy", "pretrain", "pretraining_loss",
+    "mini_bert_language", "mlm_loss", "nsp_accuracy", "pretrain", "pretraining_loss",
 ]

@@ -20,7 +20,7 @@ from .corpus import PairBatch, TopicLanguage
 from .masking import IGNORE_INDEX, mask_tokens
 from .model import BertForPreTraining, BertModel, bert_config
 
-__all__ = ["MINI_BERT", "WEIGHTS", "MaskedPairs", "load_pretrained", "masked_accuracy", "mini_bert",
+__all__ = ["MINI_BERT", "WEIGHTS", "MaskedPairs", "load_pretrained", "masked_accuracy", "mini_bert", "mlm_loss",
            "mini_bert_language", "nsp_accuracy", "pretrain", "pretraining_loss"]
 
 #: The mini BERT's sizes and recipe (the shipped weights are ``pretrain(**MINI_BERT)``).
@@ -100,9 +100,7 @@ def pretraining_loss(outputs: tuple[torch.Tensor, torch.Tensor], targets: torch.
     mlm, nsp = outputs
     if targets.shape != (mlm.shape[0], mlm.shape[1] + 1):
         raise ValueError(f"targets must have shape {(mlm.shape[0], mlm.shape[1] + 1)}, got {tuple(targets.shape)}")
-    mlm_loss = F.cross_entropy(mlm.reshape(-1, mlm.shape[-1]), targets[:, :-1].reshape(-1),  # (B T, V), (B T,)
-                               ignore_index=IGNORE_INDEX)
-    return mlm_loss + F.cross_entropy(nsp, targets[:, -1])
+    return mlm_loss(outputs, targets) + F.cross_entropy(nsp, targets[:, -1])
 
 
 def masked_accuracy(outputs: tuple[torch.Tensor, torch.Tensor], targets: torch.Tensor) -> torch.Tensor:
@@ -110,6 +108,13 @@ def masked_accuracy(outputs: tuple[torch.Tensor, torch.Tensor], targets: torch.T
     labels = targets[:, :-1]                                         # (B, T)
     chosen = labels != IGNORE_INDEX
     return (outputs[0].argmax(-1)[chosen] == labels[chosen]).float().mean()
+
+
+def mlm_loss(outputs: tuple[torch.Tensor, torch.Tensor], targets: torch.Tensor) -> torch.Tensor:
+    """The MLM part of :func:`pretraining_loss`: cross-entropy over the selected positions."""
+    mlm = outputs[0]
+    return F.cross_entropy(mlm.reshape(-1, mlm.shape[-1]), targets[:, :-1].reshape(-1),  # (B T, V), (B T,)
+                           ignore_index=IGNORE_INDEX)
 
 
 def nsp_accuracy(outputs: tuple[torch.Tensor, torch.Tensor], targets: torch.Tensor) -> torch.Tensor:
@@ -125,7 +130,7 @@ def pretrain(hidden: int = 64, num_layers: int = 2, num_heads: int = 4, intermed
 
     Returns:
         The model (in eval mode) and its :class:`~dlbook.History` with ``train_loss``, ``val_loss``,
-        ``{train,val}_mlm_acc`` (masked-token accuracy) and ``{train,val}_nsp_acc``.
+        ``{train,val}_mlm_loss``, ``{train,val}_mlm_acc`` (masked-token accuracy) and ``{train,val}_nsp_acc``.
     """
     language = mini_bert_language(language_seed)
     model = mini_bert(language.vocab_size, hidden, num_layers, num_heads, intermediate, max_len, dropout, pre_norm, seed)
@@ -133,7 +138,7 @@ def pretrain(hidden: int = 64, num_layers: int = 2, num_heads: int = 4, intermed
     val = MaskedPairs(language.pairs(val_pairs, seed=seed + 3), language, 512, shuffle=False, dynamic=False, seed=seed + 4)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     history = fit(model, pretraining_loss, optimizer, train, val, epochs=epochs,
-                  metrics={"mlm_acc": masked_accuracy, "nsp_acc": nsp_accuracy},
+                  metrics={"mlm_loss": mlm_loss, "mlm_acc": masked_accuracy, "nsp_acc": nsp_accuracy},
                   scheduler=warmup_scheduler(optimizer, warmup_steps), scheduler_interval="batch")
     return model.eval(), history
 
