@@ -7,7 +7,7 @@ Modules by topic: ``data`` (offline data sets), ``train`` (``fit``, ``evaluate``
 ``nn_basics`` and ``mlp`` (chapter 1), ``scratch`` (NumPy backpropagation), ``autograd`` (a tiny
 reverse-mode engine), ``optim`` and ``regularization`` (chapter 2), ``conv`` and ``cnn``
 (chapter 3), ``seqdata`` (generated sequence data) and ``rnn`` (recurrent cells, seq2seq) (chapter 4),
-``attention`` and ``transformer`` (chapter 5), ``gan`` (chapter 6), ``meta`` (chapter 8: task samplers,
+``attention``, ``transformer`` and ``bert`` (chapter 5), ``gan`` (chapter 6), ``meta`` (chapter 8: task samplers,
 MAML with ``torch.func``, prototypical networks), ``grading`` (exercise feedback and batch grading).
 
 The public API is stable: names are deprecated before they are removed.
@@ -18,6 +18,7 @@ from __future__ import annotations
 from . import (
     attention,
     autograd,
+    bert,
     cnn,
     conv,
     data,
@@ -45,6 +46,7 @@ __all__ = [
     "accuracy",
     "attention",
     "autograd",
+    "bert",
     "cnn",
     "conv",
     "data",
