@@ -7,7 +7,8 @@ Modules by topic: ``data`` (offline data sets), ``train`` (``fit``, ``evaluate``
 ``nn_basics`` and ``mlp`` (chapter 1), ``scratch`` (NumPy backpropagation), ``autograd`` (a tiny
 reverse-mode engine), ``optim`` and ``regularization`` (chapter 2), ``conv`` and ``cnn``
 (chapter 3), ``seqdata`` (generated sequence data) and ``rnn`` (recurrent cells, seq2seq) (chapter 4),
-``attention``, ``transformer`` and ``bert`` (chapter 5), ``gan`` (chapter 6), ``meta`` (chapter 8: task samplers,
+``attention``, ``transformer`` and ``bert`` (chapter 5), ``gan`` (chapter 6), ``distill`` (chapter 7: distillation
+losses, pruning, quantisation, low rank), ``meta`` (chapter 8: task samplers,
 MAML with ``torch.func``, prototypical networks), ``grading`` (exercise feedback and batch grading).
 
 The public API is stable: names are deprecated before they are removed.
@@ -22,6 +23,7 @@ from . import (
     cnn,
     conv,
     data,
+    distill,
     gan,
     grading,
     meta,
@@ -51,6 +53,7 @@ __all__ = [
     "conv",
     "data",
     "device",
+    "distill",
     "evaluate",
     "fit",
     "gan",

@@ -27,7 +27,7 @@ from dlbook import grading  # noqa: E402
 from dlbook.grading import batch, codec  # noqa: E402
 
 EXERCISES = ["ex00_introduction", "ex01_neurons", "ex02_backprop", "ex03_cnn", "ex04_rnn", "ex05_transformer", "ex06_gan",
-             "ex08_meta_learning"]
+             "ex07_distillation", "ex08_meta_learning"]
 CHAPTER_DIRS = {
     "ex00_introduction": "chapters/00_introduction",
     "ex01_neurons": "chapters/01_neurons",
@@ -36,17 +36,21 @@ CHAPTER_DIRS = {
     "ex04_rnn": "chapters/04_rnn",
     "ex05_transformer": "chapters/05_transformer",
     "ex06_gan": "chapters/06_gan",
+    "ex07_distillation": "chapters/07_distillation",
     "ex08_meta_learning": "chapters/08_meta_learning",
 }
 # The numeric-answer and train-to-a-threshold question of each exercise.
 NUMERIC = {"ex00_introduction": ("q3", "w_two_steps"), "ex01_neurons": ("q4", "n_params"),
            "ex02_backprop": ("q5", "p_after_first_step"), "ex03_cnn": ("q4", "lenet5_params"),
            "ex04_rnn": ("q3", "gru_params"), "ex05_transformer": ("q3", "encoder_layer_params"),
-           "ex06_gan": ("q2", "d_star_at_0"), "ex08_meta_learning": ("q5", "zero_predictor_mse")}
+           "ex06_gan": ("q2", "d_star_at_0"), "ex07_distillation": ("q6", "int8_layer_bytes"),
+           "ex08_meta_learning": ("q5", "zero_predictor_mse")}
 THRESHOLD = {"ex00_introduction": "q4", "ex01_neurons": "q5", "ex02_backprop": "q6", "ex03_cnn": "q5", "ex04_rnn": "q6",
-             "ex05_transformer": "q4", "ex06_gan": "q6", "ex08_meta_learning": "q6"}
+             "ex05_transformer": "q4", "ex06_gan": "q6", "ex07_distillation": "q7",
+             "ex08_meta_learning": "q6"}
 # How each threshold question states its bar (default: an accuracy or a loss).
-THRESHOLD_TEXT = {"ex06_gan": ("at least 7 of the 8 modes",), "ex08_meta_learning": ("80%",)}
+THRESHOLD_TEXT = {"ex06_gan": ("at least 7 of the 8 modes",), "ex07_distillation": ("94%",),
+                  "ex08_meta_learning": ("80%",)}
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +209,12 @@ DUMMIES = {
     "first_order_meta_grad": "return {k: torch.zeros_like(v) for k, v in params.items()}",
     "prototypes": "return emb[:n_way]",
     "protonet_logits": "return query @ protos.T",
+    "softmax_t": "return torch.zeros_like(z)",
+    "kd_loss": "return torch.zeros(())",
+    "prune_by_magnitude": "return w.clone()",
+    "quantize_int8": "return w.to(torch.int8), torch.ones(())",
+    "low_rank_factors": "return W[:, :r], torch.eye(r, W.shape[1], dtype=W.dtype)",
+    "train_small_student": "return nn.Linear(64, 10)",  # untrained: far below 94%
     "train_protonet": "return nn.Flatten()",  # raw pixels: about 67%, below the 80% asked
 }
 TAMPER = """
