@@ -30,7 +30,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-__all__ = ["Node", "ArchGraph", "DEFAULT_FOLD", "architecture_graph", "draw_architecture"]
+__all__ = ["Node", "ArchGraph", "DEFAULT_FOLD", "architecture_graph", "draw_architecture", "draw_architectures"]
 
 # Unit types (class names) and functional operations folded into the box before them by default:
 # the box reads "Conv 3x3, 64 · BN · ReLU" instead of three boxes.
@@ -129,7 +129,7 @@ def _module_label(m: nn.Module) -> str:
         return f"Dropout {m.p:g}"
     if isinstance(m, nn.Sequential) and len(m) > 0:
         # a container drawn as one box: its weighted layers in order
-        inner = [_module_label(c) for c in m.modules() if len(list(c.children())) == 0 and any(True for _ in c.parameters(recurse=False))]
+        inner = [_module_label(c) for c in m.modules() if isinstance(c, (nn.Conv2d, nn.Linear))]
         if inner and len(inner) <= 3:
             return " → ".join(inner)
     return kind.lstrip("_")
@@ -401,6 +401,52 @@ def _layout(graph: ArchGraph) -> tuple[list[float], list[int]]:
     return x, rank
 
 
+_GAP, _DY, _H = 0.35, 0.72, 0.44  # gap between columns, distance between layers, box height (inches)
+
+
+def _frame(graph: ArchGraph, box_width: float):
+    """Layout plus the axes limits that hold it, shortcuts on the right included."""
+    x, rank = _layout(graph)
+    dx = box_width + _GAP
+    spans = [rank[c] - rank[p] for p, c in graph.edges if x[p] == x[c] and rank[c] - rank[p] > 1]
+    extra = 0.15 + 0.12 * (max(spans) - 2) if spans else 0.0  # the outermost shortcut's distance from its box
+    xlim = (min(x) * dx - box_width / 2 - 0.2, max(x) * dx + box_width / 2 + extra + 0.2)
+    ylim = (-max(rank) * _DY - _H / 2 - 0.15, _H / 2 + 0.15)
+    return x, rank, xlim, ylim
+
+
+def draw_architectures(panels: Sequence[dict], scale: float = 1.0, box_width: float = 1.9) -> list:
+    """Several diagrams side by side, at one common scale (each panel as wide as its graph).
+
+    Args:
+        panels: one dict per diagram with the keyword arguments of :func:`draw_architecture`
+            (``model``, ``input_shape``, ``title``, ``depth``, ...).
+        scale: multiplies the figure size.
+
+    Returns:
+        The list of ``Axes``, one per panel, each with its ``architecture`` graph.
+    """
+    import matplotlib.pyplot as plt
+
+    if not panels:
+        raise ValueError("draw_architectures needs at least one panel")
+    graphs = []
+    for panel in panels:
+        opts = {k: panel[k] for k in ("depth", "units", "fold", "merge_repeats") if k in panel}
+        model = panel["model"]
+        graphs.append(model if isinstance(model, ArchGraph) else architecture_graph(model, panel["input_shape"], **opts))
+    frames = [_frame(g, box_width) for g in graphs]
+    widths = [f[2][1] - f[2][0] for f in frames]
+    height = max(f[3][1] - f[3][0] for f in frames) + 0.5
+    fig, axes = plt.subplots(1, len(panels), figsize=(sum(widths) * scale, height * scale),
+                             gridspec_kw={"width_ratios": widths}, squeeze=False)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - 0.35 / height, wspace=0.05)
+    for ax, graph, panel in zip(axes[0], graphs, panels):
+        draw_architecture(graph, ax=ax, title=panel.get("title"), show_shapes=panel.get("show_shapes", True),
+                          box_width=box_width)
+    return list(axes[0])
+
+
 def draw_architecture(
     model: nn.Module | ArchGraph,
     input_shape: Sequence[int] | None = None,
@@ -443,17 +489,22 @@ def draw_architecture(
         graph = architecture_graph(model, input_shape, depth, units, fold, merge_repeats)
     if not graph.nodes:
         raise ValueError("the graph has no nodes")
-    x, rank = _layout(graph)
-    dx, dy, h = box_width + 0.35, 0.72, 0.44
+    x, rank, xlim, ylim = _frame(graph, box_width)
+    dx, dy, h = box_width + _GAP, _DY, _H
     width_of = {"add": 0.36, "mul": 0.36, "cat": 0.9}
-    n_cols = max(x) - min(x) + 1
-    n_rows = max(rank) + 1
-    spans = [rank[c] - rank[p] for p, c in graph.edges if x[p] == x[c] and rank[c] - rank[p] > 1]
-    extra = 0.3 + 0.12 * (max(spans) - 2) if spans else 0.0  # room for the shortcuts on the right
     if ax is None:
-        fig_w = max(3.0, n_cols * dx + 0.8 + extra) * scale
-        fig_h = max(1.5, n_rows * dy + 0.4 + (0.3 if title else 0.0)) * scale
+        fig_w = max(3.0, xlim[1] - xlim[0] + 0.4) * scale
+        fig_h = max(1.5, ylim[1] - ylim[0] + 0.2 + (0.3 if title else 0.0)) * scale
         _, ax = plt.subplots(figsize=(fig_w, fig_h))
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    # text is sized in points, boxes in data units: shrink the text with the axes' scale (inches per unit)
+    box = ax.get_position()
+    inches = min(box.width * ax.figure.get_figwidth() / (xlim[1] - xlim[0]),
+                 box.height * ax.figure.get_figheight() / (ylim[1] - ylim[0]))
+    font = 7.0 * min(1.0, inches)
     pos = [(xi * dx, -r * dy) for xi, r in zip(x, rank)]
     half_w = [width_of.get(n.kind, box_width) / 2 for n in graph.nodes]
     colours = {"input": "#e8e8e8", "module": "#dbe9f6", "op": "#fde9c9", "add": "#f9d5d3", "mul": "#f9d5d3",
@@ -468,9 +519,8 @@ def draw_architecture(
         label = (f"{n.repeat} × " if n.repeat > 1 else "") + n.label
         shape = " × ".join(str(s) for s in n.shape)
         text = label if (not show_shapes or n.kind in ("add", "mul") or not shape) else f"{label}\n{shape}"
-        ax.text(cx, cy, text, ha="center", va="center", fontsize=7 if n.kind not in ("add", "mul") else 9,
+        ax.text(cx, cy, text, ha="center", va="center", fontsize=font if n.kind not in ("add", "mul") else font * 9 / 7,
                 zorder=3, linespacing=1.15)
-    n_skips, skip_right = 0, float('-inf')
     for p, c in graph.edges:
         (x1, y1), (x2, y2) = pos[p], pos[c]
         top = y2 + (half_w[c] if graph.nodes[c].kind in ("add", "mul") else h / 2)
@@ -479,11 +529,9 @@ def draw_architecture(
         if x1 == x2 and rank[c] - rank[p] > 1:
             # a shortcut that would run through its own column's boxes: routed beside them, in red;
             # longer shortcuts run further out so that nested ones do not overlap
-            n_skips += 1
             out = max(x1 + half_w[p], x2 + half_w[c]) + 0.15 + 0.12 * (rank[c] - rank[p] - 2)
             path = Path([(x1 + half_w[p], y1), (out, y1), (out, y2), (x2 + half_w[c], y2)],
                         [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO])
-            skip_right = max(skip_right, out)
             arrow = FancyArrowPatch(path=path, **{**style, "color": "#c0392b"})
         elif x1 == x2:
             arrow = FancyArrowPatch((x1, bottom), (x2, top), **style)
@@ -495,11 +543,6 @@ def draw_architecture(
             arrow = FancyArrowPatch(path=path, **style)
         arrow.set_gid("edge")
         ax.add_patch(arrow)
-    xs = [px for px, _ in pos]
-    ax.set_xlim(min(xs) - box_width / 2 - 0.2, max(max(xs) + box_width / 2, skip_right) + 0.2)
-    ax.set_ylim(-max(rank) * dy - h / 2 - 0.15, h / 2 + 0.15)
-    ax.set_aspect("equal")
-    ax.axis("off")
     if title:
         ax.set_title(title, fontsize=9)
     ax.architecture = graph

@@ -13,10 +13,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .diagram import draw_architecture  # block diagrams live in dlbook.diagram; re-exported here
+from .diagram import draw_architecture, draw_architectures  # block diagrams live in dlbook.diagram; re-exported here
 
 __all__ = ["plot_history", "plot_decision_boundary", "show_images", "plot_functions", "use_book_style",
-           "draw_architecture"]
+           "draw_architecture", "draw_architectures"]
 
 
 def use_book_style() -> None:
