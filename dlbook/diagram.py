@@ -495,7 +495,8 @@ def draw_architecture(
     if ax is None:
         fig_w = max(3.0, xlim[1] - xlim[0] + 0.4) * scale
         fig_h = max(1.5, ylim[1] - ylim[0] + 0.2 + (0.3 if title else 0.0)) * scale
-        _, ax = plt.subplots(figsize=(fig_w, fig_h))
+        fig, ax = plt.subplots(figsize=(fig_w, fig_h))
+        fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - (0.35 if title else 0.05) / fig_h)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_aspect("equal")

@@ -180,3 +180,20 @@ def test_errors_name_what_was_expected():
         diagram.draw_architecture(nn.Conv2d(1, 1, 3))
     with pytest.raises(ValueError, match=r"\(B, 1, 32, 32\)"):
         diagram.architecture_graph(cnn.lenet5(), (1, 28, 28))  # the model's own check speaks
+
+
+def test_panels_share_one_scale_and_widths_follow_the_graphs():
+    axes = diagram.draw_architectures([
+        dict(model=cnn.BasicBlock(8, 8), input_shape=(8, 4, 4), title="identity"),
+        dict(model=cnn.BasicBlock(8, 16, 2), input_shape=(8, 4, 4), title="projection"),
+    ])
+    assert [ax.get_title() for ax in axes] == ["identity", "projection"]
+    # the projection block has a second column, so its panel is wider
+    widths = [ax.get_position().width for ax in axes]
+    assert widths[1] > widths[0]
+    # one scale: inches per data unit agree between the panels (to the rounding of the layout)
+    fig = axes[0].figure
+    scales = [ax.get_position().width * fig.get_figwidth() / (ax.get_xlim()[1] - ax.get_xlim()[0]) for ax in axes]
+    assert scales[0] == pytest.approx(scales[1], rel=0.05)
+    with pytest.raises(ValueError, match="at least one panel"):
+        diagram.draw_architectures([])
