@@ -16,9 +16,8 @@ shortcut that skips over boxes of its own column (ResNet) is drawn as a curved a
 ``+`` node. Because the picture is computed from the code, it cannot disagree with it.
 
 References:
-    d2l.ai's hand-drawn figures are the model this replaces; the layering is the longest-path
-    layering of Sugiyama et al., "Methods for visual understanding of hierarchical system
-    structures", 1981.
+    Sugiyama, Tagawa and Toda, "Methods for visual understanding of hierarchical system
+    structures", 1981 (layered drawing of directed graphs; the layers here are longest paths).
 """
 
 from __future__ import annotations
