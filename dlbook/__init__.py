@@ -3,7 +3,7 @@
 The notebooks import what they *use* from here (data, training loop, plots, models taught
 in earlier chapters); what a chapter *teaches* is written out in the chapter itself.
 
-Modules by topic: ``data`` (offline data sets), ``train`` (``fit``, ``evaluate``), ``plot``;
+Modules by topic: ``data`` (offline data sets), ``train`` (``fit``, ``evaluate``), ``plot``, ``diagram`` (block diagrams drawn from a model);
 ``nn_basics`` and ``mlp`` (chapter 1), ``scratch`` (NumPy backpropagation), ``autograd`` (a tiny
 reverse-mode engine), ``optim`` and ``regularization`` (chapter 2), ``conv`` and ``cnn``
 (chapter 3), ``seqdata`` (generated sequence data) and ``rnn`` (recurrent cells, seq2seq) (chapter 4),
@@ -23,6 +23,7 @@ from . import (
     cnn,
     conv,
     data,
+    diagram,
     distill,
     gan,
     grading,
@@ -53,6 +54,7 @@ __all__ = [
     "conv",
     "data",
     "device",
+    "diagram",
     "distill",
     "evaluate",
     "fit",

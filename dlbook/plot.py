@@ -1,4 +1,5 @@
-"""Plotting helpers: training curves, decision boundaries, image grids, function curves.
+"""Plotting helpers: training curves, decision boundaries, image grids, function curves, and
+(re-exported from :mod:`dlbook.diagram`) architecture diagrams drawn from a model.
 
 Every function draws on a given ``ax`` (or a new figure), labels its axes and returns the
 ``Axes`` so a notebook can add to it; call ``plt.show()`` to end the cell.
@@ -12,7 +13,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-__all__ = ["plot_history", "plot_decision_boundary", "show_images", "plot_functions", "use_book_style"]
+from .diagram import draw_architecture, draw_architectures  # block diagrams live in dlbook.diagram; re-exported here
+
+__all__ = ["plot_history", "plot_decision_boundary", "show_images", "plot_functions", "use_book_style",
+           "draw_architecture", "draw_architectures"]
 
 
 def use_book_style() -> None:

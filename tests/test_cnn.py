@@ -247,3 +247,27 @@ def test_layer_table_sums_to_total_and_traces_shapes():
     assert [r.output_shape for r in rows if r.kind == "AvgPool2d"] == [(6, 14, 14), (16, 5, 5)]
     text = cnn.format_table(rows)
     assert "61,706" in text.splitlines()[-1]
+
+
+@pytest.mark.parametrize("name", sorted(cnn.DIGIT_CLASSICS))
+def test_digit_classics_map_digits_to_ten_scores_and_train(name):
+    build, side = cnn.DIGIT_CLASSICS[name]
+    torch.manual_seed(0)
+    model = build()
+    x, y = torch.randn(4, 1, side, side), torch.tensor([0, 1, 2, 3])
+    out = model(x)
+    assert out.shape == (4, 10)
+    nn.functional.cross_entropy(out, y).backward()
+    grads = [p.grad for p in model.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    with pytest.raises(ValueError, match="expects input of shape"):
+        model(torch.randn(4, 3, side, side))  # wrong channels: the classifier's check names the shape
+
+
+def test_small_googlenet_and_vgg_follow_their_papers_rules():
+    g = cnn.small_googlenet()
+    assert sum(isinstance(m, cnn.Inception) for m in g.modules()) == 2
+    v = cnn.small_vgg()
+    convs = [m for m in v.modules() if isinstance(m, nn.Conv2d)]
+    assert all(c.kernel_size == (3, 3) and c.padding == (1, 1) for c in convs) and len(convs) == 4
+    assert v.features(torch.zeros(1, 1, 8, 8)).shape == (1, 32, 2, 2)

@@ -2,7 +2,7 @@
 
 Every family is written the same way: the architecture lives in a table of data
 (``ALEXNET_CONFIGS``, ``VGG_CONFIGS``, ``GOOGLENET_TABLE``, ``RESNET_STAGES``,
-``DENSENET_CONFIGS``), small ``nn.Module`` blocks implement one unit of it, and a builder
+``DENSENET_CONFIGS``, and ``DIGIT_CLASSICS`` for the six at digit size), small ``nn.Module`` blocks implement one unit of it, and a builder
 turns a table row into a network. The full-size ImageNet builders match the published (and
 torchvision's) parameter totals exactly; the ``small``/digit-sized variants are the ones the
 chapter trains on the 8x8 (or upsampled) scikit-learn digits.
@@ -28,6 +28,7 @@ from .vgg import VGG_CONFIGS, vgg
 from .googlenet import Inception, GOOGLENET_TABLE, googlenet
 from .resnet import BasicBlock, Bottleneck, RESNET_STAGES, resnet, small_resnet
 from .densenet import DenseLayer, DenseBlock, Transition, DENSENET_CONFIGS, densenet, densenet121
+from .zoo import DigitModel, DIGIT_CLASSICS, small_vgg, small_googlenet
 
 __all__ = [
     "ImageClassifier",
@@ -59,4 +60,8 @@ __all__ = [
     "DENSENET_CONFIGS",
     "densenet",
     "densenet121",
+    "DigitModel",
+    "DIGIT_CLASSICS",
+    "small_vgg",
+    "small_googlenet",
 ]
