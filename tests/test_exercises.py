@@ -378,11 +378,18 @@ def _hidden_score(generated: Path, name: str, q: str, ns: dict, reference_ns: di
             {pid: why for pid, (ok, why) in verdicts.items() if not ok})
 
 
+# The newest exercises, whose tables of classic mistakes are still to be written (exercises/README.md
+# says so): every other exercise must list its mistakes.
+MISTAKES_TO_WRITE = {"ex05_transformer", "ex07_distillation"}
+
+
 def test_every_question_lists_its_mistakes():
-    """The table covers every question of the exercises but ex05 (all but the train-to-a-threshold
-    ones), names only existing questions, and exercises/README.md lists every mistake."""
+    """The table covers every question of the exercises but MISTAKES_TO_WRITE (all but the
+    train-to-a-threshold ones), names only existing questions, and exercises/README.md lists every mistake."""
     readme = (ROOT / "exercises" / "README.md").read_text()
-    for name in [n for n in EXERCISES if n != "ex05_transformer"]:
+    assert not MISTAKES_TO_WRITE & set(MISTAKES), "listed mistakes: remove the exercise from MISTAKES_TO_WRITE"
+    assert all(f"`{n[:4]}`" in readme for n in MISTAKES_TO_WRITE), "exercises/README.md must say which are not covered"
+    for name in [n for n in EXERCISES if n not in MISTAKES_TO_WRITE]:
         n_questions = len(list((ROOT / "dlbook" / "exercise_tests" / name).glob("q*.py")))
         expected = {f"q{i}" for i in range(1, n_questions + 1)} - {THRESHOLD[name]}
         assert set(MISTAKES[name]) == expected, name
