@@ -159,7 +159,6 @@ def accumulation(ctx: Context, micro: int = 3) -> dict:
     reference = models["one_big_batch"]
     return {"micro_batches": micro, "allreduce_calls": calls,
             "grad_diff": {k: grad_diff(models[k], reference) for k in ("with_no_sync", "without_no_sync")}}
-    return {"micro_batches": micro, "grad_diff": grad_diff, "allreduce_calls": calls}
 
 
 def traps(ctx: Context) -> dict:

@@ -20,7 +20,11 @@ def main(ctx: Context) -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=["ok", "raise", "kill", "hang"], default="ok")
     parser.add_argument("--rank", type=int, default=1, help="the rank that misbehaves")
+    parser.add_argument("--pid-dir", default="", help="write this rank's pid here (for the tests)")
     args = parser.parse_args()
+    if args.pid_dir:
+        with open(os.path.join(args.pid_dir, f"rank{ctx.rank}.pid"), "w") as f:
+            f.write(str(os.getpid()))
     x = torch.tensor([float(ctx.rank + 1)], device=ctx.device)
     dist.all_reduce(x)
     if ctx.rank == args.rank:
