@@ -80,7 +80,10 @@ def ring_allreduce_bytes(nbytes: float, world_size: int) -> float:
 
 
 def fit_latency_bandwidth(nbytes: Sequence[float], seconds: Sequence[float]) -> tuple[float, float]:
-    """Least-squares fit of the alpha-beta model ``t = alpha + nbytes / bandwidth``.
+    """Fit the alpha-beta model ``t = alpha + nbytes / bandwidth`` by least squares on relative errors.
+
+    Timings span orders of magnitude, so each point is weighted by 1/t: a plain fit would let the
+    largest messages decide alpha alone (and often make it negative).
 
     Args:
         nbytes: message sizes in bytes, at least two distinct values.
@@ -95,8 +98,10 @@ def fit_latency_bandwidth(nbytes: Sequence[float], seconds: Sequence[float]) -> 
         raise ValueError(f"nbytes and seconds must be 1-D of equal length, got {tuple(x.shape)} and {tuple(y.shape)}")
     if torch.unique(x).numel() < 2:
         raise ValueError("need at least two distinct message sizes to fit latency and bandwidth")
-    design = torch.stack([torch.ones_like(x), x], dim=1)  # (n, 2)
-    alpha, beta = torch.linalg.lstsq(design, y[:, None]).solution[:, 0].tolist()
+    if (y <= 0).any():
+        raise ValueError("seconds must be positive")
+    design = torch.stack([torch.ones_like(x), x], dim=1) / y[:, None]  # (n, 2), rows scaled by 1/t
+    alpha, beta = torch.linalg.lstsq(design, torch.ones_like(y)[:, None]).solution[:, 0].tolist()
     return alpha, (1.0 / beta if beta > 0 else float("inf"))
 
 

@@ -99,19 +99,23 @@ def manual_data_parallel(ctx: Context, steps: int, lr: float = 0.5) -> dict:
     x, y, model = make_problem()
     _, _, reference = make_problem()
     _, _, no_divide = make_problem()  # the classic slip: summing the gradients without dividing by N
+    _, _, bigger_lr = make_problem()  # ...which, for plain SGD, is one process with N times the learning rate
     x, y, model, reference, no_divide = x.to(ctx.device), y.to(ctx.device), model.to(ctx.device), \
         reference.to(ctx.device), no_divide.to(ctx.device)
+    bigger_lr = bigger_lr.to(ctx.device)
     shard = slice(ctx.rank, None, ctx.world_size)  # rank r takes examples r, r+N, r+2N, ...
     for _ in range(steps):
         data_parallel_step(model, x[shard], y[shard], lr, ctx.world_size)
         data_parallel_step(no_divide, x[shard], y[shard], lr, 1)
         single_process_step(reference, x, y, lr)
+        single_process_step(bigger_lr, x, y, lr * ctx.world_size)
 
     def max_diff(a: nn.Module, b: nn.Module) -> float:
         return max((p - q).abs().max().item() for p, q in zip(a.parameters(), b.parameters()))
 
     return {"steps": steps, "examples_per_rank": int(x[shard].shape[0]), "global_batch": int(x.shape[0]),
             "max_diff": max_diff(model, reference), "max_diff_no_divide": max_diff(no_divide, reference),
+            "max_diff_no_divide_vs_n_times_lr": max_diff(no_divide, bigger_lr),
             "moved": max_diff(reference, make_problem()[2].to(ctx.device))}
 
 

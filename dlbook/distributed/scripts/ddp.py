@@ -222,8 +222,9 @@ def traps(ctx: Context) -> dict:
     return out
 
 
-def throughput(ctx: Context, steps: int, global_batch: int = 256) -> dict:
-    """Samples per second: one process on the global batch, then N under DDP (with and without its all-reduce)."""
+def throughput(ctx: Context, steps: int, rounds: int = 3, global_batch: int = 256) -> dict:
+    """Seconds for ``steps`` steps, ``rounds`` times: one process on the global batch, then N under DDP
+    (with and without its all-reduce)."""
     seed_rank(3, same_on_every_rank=True)
 
     def net():
@@ -250,28 +251,30 @@ def throughput(ctx: Context, steps: int, global_batch: int = 256) -> dict:
         synchronize(ctx.device)
         return time.perf_counter() - start
 
-    out = {"steps": steps, "global_batch": global_batch}
-    dist.barrier()
-    if ctx.rank == 0:  # the other ranks idle at the barrier meanwhile
-        out["one_process_s"] = timed(net(), x, y)
-    dist.barrier()
+    out = {"steps": steps, "global_batch": global_batch, "one_process_s": [], "ddp_s": [], "ddp_no_comm_s": []}
     shard = slice(ctx.rank, None, ctx.world_size)
-    out["ddp_s"] = timed(DDP(net()), x[shard], y[shard])
-    dist.barrier()
-    out["ddp_no_comm_s"] = timed(DDP(net()), x[shard], y[shard], sync=False)
+    for _ in range(rounds):  # the three configurations alternate, so a burst of load hits all of them
+        dist.barrier()
+        if ctx.rank == 0:  # the other ranks idle at the barrier meanwhile
+            out["one_process_s"].append(timed(net(), x, y))
+        dist.barrier()
+        out["ddp_s"].append(timed(DDP(net()), x[shard], y[shard]))
+        dist.barrier()
+        out["ddp_no_comm_s"].append(timed(DDP(net()), x[shard], y[shard], sync=False))
     return out
 
 
 def main(ctx: Context) -> dict:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--throughput-steps", type=int, default=30)
+    parser.add_argument("--throughput-steps", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only-throughput", action="store_true")
     args = parser.parse_args()
     out = {"rank": ctx.rank, "world_size": ctx.world_size, "backend": ctx.backend}
     if not args.only_throughput:
         out.update(equivalence=equivalence(ctx), buckets=buckets(ctx), accumulation=accumulation(ctx),
                    traps=traps(ctx))
-    out["throughput"] = throughput(ctx, args.throughput_steps)
+    out["throughput"] = throughput(ctx, args.throughput_steps, args.rounds)
     return out
 
 
