@@ -93,7 +93,13 @@ site-test: install
 	fi
 	$(PY) -m pytest tests/site -q -p no:cacheprovider
 
-test: unit nbval learner book site-test
+# Every check, step by step, with each step's wall time (also in $(REPORTS)/steps.txt).
+TEST_STEPS := install unit nbval learner book site-test
+test:
+	@mkdir -p $(REPORTS); : > $(REPORTS)/steps.txt; set -e; for step in $(TEST_STEPS); do \
+		start=$$(date +%s); $(MAKE) --no-print-directory $$step; \
+		echo "make $$step: $$(( $$(date +%s) - start )) s" | tee -a $(REPORTS)/steps.txt; done; \
+	echo "== make test: every step passed"; cat $(REPORTS)/steps.txt
 
 notebooks: install
 	$(NB_ENV) $(PY) tools/execute_notebooks.py $(or $(NB),$(NOTEBOOKS))
