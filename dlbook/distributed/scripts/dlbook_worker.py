@@ -27,10 +27,15 @@ OUT_ENV = "DLBOOK_DIST_OUT"
 BACKEND_ENV = "DLBOOK_DIST_BACKEND"
 
 
-def choose_backend() -> str:
+def choose_backend(local_world_size: int | None = None) -> str:
     """The process-group backend: ``$DLBOOK_DIST_BACKEND``, else NCCL on CUDA, else gloo.
 
-    ``DLBOOK_DEVICE=cpu`` (set by the course's pinned runs) keeps gloo even where CUDA exists.
+    NCCL needs one GPU per process: with fewer GPUs than processes on this machine (two ranks in a
+    one-GPU Colab, say) the ranks use gloo on the CPU. ``DLBOOK_DEVICE=cpu`` (set by the course's
+    pinned runs) also keeps gloo where CUDA exists.
+
+    Args:
+        local_world_size: processes on this machine (default: torchrun's ``LOCAL_WORLD_SIZE``, or 1).
     """
     forced = os.environ.get(BACKEND_ENV, "").strip().lower()
     if forced:
@@ -39,7 +44,9 @@ def choose_backend() -> str:
         return forced
     if os.environ.get("DLBOOK_DEVICE", "").lower().startswith("cpu"):
         return "gloo"
-    if torch.cuda.is_available() and dist.is_nccl_available():
+    if local_world_size is None:
+        local_world_size = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    if torch.cuda.is_available() and dist.is_nccl_available() and torch.cuda.device_count() >= local_world_size:
         return "nccl"
     return "gloo"
 
