@@ -20,12 +20,13 @@ REPRO_ENV := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE OMP_NUM_THREADS=1 MKL_
 NB_ENV := DLBOOK_PROGRESS=0 DLBOOK_DEVICE=cpu PYTHONHASHSEED=0 $(REPRO_ENV)
 BOOK_FLAGS := -W -n --keep-going
 
-.PHONY: help install book test unit nbval site-test lab bench notebooks exercises grade clean
+.PHONY: help install book colab test unit nbval site-test lab bench notebooks exercises grade clean
 
 help:
 	@echo "make book       build the website into _build/html (installs into $(VENV) first)"
 	@echo "make test       run every check: unit tests, nbval on the chapters, exercises, book build, site"
-	@echo "make lab        open the course in JupyterLab"
+	@echo "make lab        open the course in JupyterLab (MyST rendered by jupyterlab-myst)"
+	@echo "make colab      write the Colab-ready notebooks into the site (make book does this too)"
 	@echo "make notebooks  re-execute chapter notebooks in a fresh kernel (NB=path to pick one)"
 	@echo "make bench      speed figures (fit overhead, notebook run times)"
 
@@ -51,7 +52,13 @@ book: install
 	$(PY) tools/make_course_map.py
 	$(PY) tools/make_glossary.py
 	$(VENV)/bin/jupyter-book build $(BOOK_FLAGS) --all .
+	$(PY) tools/colab_notebooks.py --out _build/html/colab
 	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
+
+# Colab-ready copies of the notebook pages (MyST written as plain Markdown) in _build/html/colab/;
+# the Pages workflow publishes them to the branch the Colab buttons open (_config.yml).
+colab: install
+	$(PY) tools/colab_notebooks.py --out _build/html/colab
 
 unit: install
 	$(PY) -m pytest tests --ignore=tests/site -q
@@ -78,8 +85,12 @@ test: unit nbval book site-test
 notebooks: install
 	$(NB_ENV) $(PY) tools/execute_notebooks.py $(or $(NB),$(NOTEBOOKS))
 
+# JupyterLab refuses to start as root unless told to: root is usual in containers (and in Colab-like
+# machines), so `make lab` adds --allow-root there and says so. LAB_ARGS passes more options.
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: install
-	$(VENV)/bin/jupyter lab
+	@if [ -n "$(LAB_ROOT_FLAG)" ]; then echo "make lab: running as root (uid 0), so JupyterLab starts with --allow-root"; fi
+	$(VENV)/bin/jupyter lab $(LAB_ROOT_FLAG) $(LAB_ARGS)
 
 # Student notebooks, public tests (dlbook/exercise_tests) and autograders (git-ignored) from the masters.
 exercises: install
