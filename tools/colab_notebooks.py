@@ -65,10 +65,13 @@ def book_settings(config_path: Path = ROOT / "_config.yml") -> Book:
     # (Sphinx's html_baseurl) overrides that for a custom domain.
     site = html.get("baseurl") or f"https://{owner.lower()}.github.io/{name}/"
     sphinx = (config.get("sphinx") or {}).get("config") or {}
+    colab_branch = (config.get("launch_buttons") or {}).get("colab_branch")
+    if not colab_branch:
+        raise SystemExit(f"{config_path}: set launch_buttons.colab_branch, the branch the Colab buttons open")
     return Book(
         repository=repo,
         branch=config["repository"].get("branch", "main"),
-        colab_branch=config["launch_buttons"]["colab_branch"],
+        colab_branch=colab_branch,
         site_url=site.rstrip("/") + "/",
         cite_id=sphinx.get("bibtex_cite_id", ""),
     )
