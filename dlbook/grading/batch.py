@@ -123,6 +123,8 @@ class HiddenTests:
     sent: dict[str, dict[str, dict]] = field(default_factory=dict, repr=False)
     reference: dict[str, dict] = field(default_factory=dict, repr=False)
     reply_bytes: dict[str, int] = field(default_factory=dict, repr=False)  # the master's, per probe
+    inputs_again: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # redraw=: 2nd call
+    sent_again: dict[str, dict[str, dict]] = field(default_factory=dict, repr=False)
     exercise: str = ""
 
     def reply_caps(self) -> dict[str, int]:
@@ -212,6 +214,12 @@ def _draw_inputs(hidden: HiddenTests) -> None:
             raise DeclarationError(f"hidden test {pid}: private/unchanged names {missing} are not inputs")
         hidden.inputs[pid] = values
         hidden.sent[pid] = {k: codec.encode(v) for k, v in values.items() if k not in p.private}
+        if p.redraw:
+            second = p.inputs(Draw.for_probe(hidden.seed, pid + "/again"))
+            if not isinstance(second, dict) or any(n not in second for n in p.redraw):
+                raise DeclarationError(f"hidden test {pid}: redraw names {list(p.redraw)} are not inputs")
+            hidden.inputs_again[pid] = {**values, **{n: second[n] for n in p.redraw}}
+            hidden.sent_again[pid] = {n: codec.encode(second[n]) for n in p.redraw if n not in p.private}
 
 
 def prepare(
@@ -275,7 +283,8 @@ def prepare(
 
 
 def _verdicts(hidden: HiddenTests, replies: dict[str, dict | None]) -> dict[str, tuple[bool, str]]:
-    return {pid: judge(p, replies.get(pid), hidden.reference.get(pid), hidden.inputs[pid], hidden.sent[pid])
+    return {pid: judge(p, replies.get(pid), hidden.reference.get(pid), hidden.inputs[pid], hidden.sent[pid],
+                       hidden.inputs_again.get(pid))
             for pid, p in hidden.probes.items()}
 
 
@@ -311,7 +320,8 @@ class _Execution:
 
 def _probe_cell(hidden: HiddenTests, pid: str, marker: str) -> str:
     p = hidden.probes[pid]
-    payload = json.dumps({"code": p.code, "inputs": hidden.sent[pid], "after": list(p.unchanged)})
+    payload = json.dumps({"code": p.code, "inputs": hidden.sent[pid], "after": list(p.unchanged),
+                          "again": hidden.sent_again.get(pid, {})})
     return (
         "def _dlbook_probe():\n"
         "    _codec = {'__name__': 'dlbook_codec'}\n"

@@ -165,8 +165,9 @@ def run_probe(g: dict, payload: str, marker: str) -> None:
     the values of the ``after`` names once it ran (to check inputs were not changed in place),
     are printed on one line after ``marker``. An exception becomes a ``raised`` answer.
 
-    When ``after`` names inputs, the code then runs a second time on the same objects and its
-    answer is sent as ``again``: a call that changed its inputs in place answers the second
+    When ``after`` names inputs, the code then runs a second time on the same objects (with the
+    inputs in ``again``, ``{name: node}``, drawn afresh for it in place of the first ones) and
+    its answer is sent as ``again``: a call that changed its inputs in place answers the second
     time from changed inputs, so the grader (which compares ``again`` with the master's) sees
     it from the returned values, without trusting the reported ``after`` values alone.
     """
@@ -192,6 +193,7 @@ def run_probe(g: dict, payload: str, marker: str) -> None:
     names = list(spec.get("after", []))
     reply = {"answer": answer, "after": {name: encode(ns.get(name)) for name in names}}
     if names:
+        ns.update({name: decode(node) for name, node in spec.get("again", {}).items() if name not in names})
         reply["again"] = evaluate()
     sys.stdout.write(marker + " " + json.dumps(reply) + "\n")
     sys.stdout.flush()

@@ -40,6 +40,7 @@ class Probe:
     check: Callable[[Any, Any, dict[str, Any]], bool] | None = None
     unchanged: tuple[str, ...] = ()
     private: tuple[str, ...] = ()
+    redraw: tuple[str, ...] = ()
 
     @property
     def needs_reference(self) -> bool:
@@ -84,6 +85,7 @@ def probe(
     check: Callable[[Any, Any, dict[str, Any]], bool] | None = None,
     unchanged: tuple[str, ...] | list[str] = (),
     private: tuple[str, ...] | list[str] = (),
+    redraw: tuple[str, ...] | list[str] = (),
 ) -> Probe:
     """Declare one call into the submission (inside a master's ``# HIDDEN`` test cell).
 
@@ -105,6 +107,12 @@ def probe(
             those sent, and the same call, made a second time on the same objects, must again
             give the master's answer (an in-place change that alters the answer shows in the
             returned values themselves; see ``codec.run_probe``).
+        redraw: with ``unchanged``, input names drawn afresh for that second call (the
+            ``unchanged`` ones stay the very objects of the first call). Then the second answer
+            cannot be copied from the first: a kernel that changed ``w0`` in place and rewrote
+            its report would have to compute the step from the original ``w0`` on new data,
+            which is the work itself. Name only inputs whose new draw fits the kept ones
+            (same shapes), e.g. ``unchanged=("w0", "b0"), redraw=("X", "y", "lr")``.
         raises: the test passes when the code raises this exception class (or a subclass).
             A test case made only of ``raises`` probes scores only when every other case of
             its question passes (the grader enforces it: raising alone earns nothing).
@@ -119,7 +127,12 @@ def probe(
         raise DeclarationError(f"probe inputs must be a function inputs(r) -> dict, got {type(inputs).__name__}")
     if check is not None and not callable(check):
         raise DeclarationError(f"probe check must be a function check(answer, reference, inputs), got {check!r}")
-    p = Probe(code, inputs, float(atol), float(rtol), bool(loose), raises, check, tuple(unchanged), tuple(private))
+    if redraw and not unchanged:
+        raise DeclarationError("probe redraw= names inputs for the repeated call, which only unchanged= makes")
+    if set(redraw) & set(unchanged):
+        raise DeclarationError(f"probe redraw= and unchanged= share {sorted(set(redraw) & set(unchanged))}")
+    p = Probe(code, inputs, float(atol), float(rtol), bool(loose), raises, check, tuple(unchanged), tuple(private),
+              tuple(redraw))
     if _COLLECTING:
         _COLLECTING[-1].append(p)
     return p
@@ -376,7 +389,7 @@ def _close(a, r, atol: float, rtol: float) -> bool:
 
 
 def judge(p: Probe, answer: dict | None, reference: dict | None, inputs: dict[str, Any],
-          sent: dict[str, dict]) -> tuple[bool, str]:
+          sent: dict[str, dict], inputs_again: dict[str, Any] | None = None) -> tuple[bool, str]:
     """The verdict on one probe: ``(passed, why)``; runs in the grader.
 
     Args:
@@ -385,6 +398,7 @@ def judge(p: Probe, answer: dict | None, reference: dict | None, inputs: dict[st
         reference: the master's reply for the same inputs (None when ``p`` has a ``check``).
         inputs: the inputs as drawn (private ones included), for ``check``.
         sent: the encoded inputs sent to the kernel, for ``unchanged``.
+        inputs_again: the inputs of the repeated call (``redraw``), for ``check``; default ``inputs``.
     """
     if not isinstance(answer, dict) or not isinstance(answer.get("answer"), dict):
         return False, "no answer"
@@ -401,7 +415,7 @@ def judge(p: Probe, answer: dict | None, reference: dict | None, inputs: dict[st
     again = answer.get("again")
     if not isinstance(again, dict):
         return False, "no answer to the repeated call"
-    ok, why = _verdict(p, again, reference, "again", inputs)
+    ok, why = _verdict(p, again, reference, "again", inputs_again if inputs_again is not None else inputs)
     return ok, "" if ok else f"a second call on the same inputs: {why} (inputs changed in place?)"
 
 
