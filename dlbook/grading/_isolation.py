@@ -227,16 +227,22 @@ class Cgroup:
             time.sleep(0.02)
         return sorted(killed)
 
-    def remove(self) -> None:
+    def remove(self, seconds: float = 30.0) -> None:
+        """Remove the groups, killing again what is left while processes finish exiting (a busy
+        machine can take seconds to tear down a large process tree)."""
+        deadline = time.monotonic() + seconds
         for d in self.dirs:
-            for _ in range(50):
+            while True:
                 try:
                     d.rmdir()
                     break
                 except FileNotFoundError:
                     break
                 except OSError:
-                    time.sleep(0.05)
+                    if time.monotonic() > deadline:
+                        break
+                    self.kill()
+                    time.sleep(0.1)
 
     @classmethod
     def create(cls, memory_mb: float | None, pids_max: int) -> Cgroup | None:

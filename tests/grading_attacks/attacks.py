@@ -226,7 +226,7 @@ raise type(name, (Exception,), {})("\n".join(["bob.ipynb,9,9,9,9,36,36,ok"] * 10
 '''
 
 # Monkeypatching every comparison the grader might use (in its own kernel).
-TAMPER = r'''
+PATCHES = r'''
 import numpy as np, numpy.testing, torch, torch.testing, doctest, dlbook
 np.allclose = np.array_equal = lambda *a, **k: True
 np.isclose = lambda *a, **k: np.array(True)
@@ -235,11 +235,19 @@ torch.allclose = torch.equal = lambda *a, **k: True
 torch.testing.assert_close = lambda *a, **k: None
 dlbook.accuracy = lambda *a, **k: torch.tensor(1.0)
 doctest.DocTestRunner.run = lambda self, *a, **k: doctest.TestResults(0, 0)
+'''
+
+# ... with dummies of the right types in place of the answers.
+TAMPER = PATCHES + r'''
 mse = lambda a, b: torch.tensor(0.0)
 gd_step = lambda w, b, X, y, lr: (w, torch.as_tensor(b))
 w_two_steps = 0.0
 fit_line = lambda x, y: (torch.zeros(1), torch.tensor(0.0))
 '''
+
+# Attacks whose cells go first (their report is then the status's first error); the others come
+# after the blank notebook's cells, whose definitions they replace.
+FIRST = {"prlimit", "daemon", "secrets", "memory", "forks", "disk", "flood", "inject"}
 
 ATTACKS = {
     "prlimit": PRLIMIT,

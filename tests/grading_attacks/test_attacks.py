@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(HERE))
 
 import make_exercises  # noqa: E402
-from attacks import ATTACKS  # noqa: E402
+from attacks import ATTACKS, FIRST, PATCHES  # noqa: E402
 
 EX = "ex00_introduction"
 FULL = {"q1": 2.0, "q2": 3.0, "q3": 1.0, "q4": 3.0}
@@ -156,7 +156,7 @@ for path in targets:
         pass
 """
         nb.cells.insert(1, nbformat.v4.new_code_cell(attack))
-        nb.cells.append(nbformat.v4.new_code_cell(ATTACKS["tamper"] + attack))
+        nb.cells.append(nbformat.v4.new_code_cell(PATCHES + attack))
 
     for fn in (syntax_error, import_error, infinite_loop, hard_exit, deleted_cell, wrong_type, cheat):
         _variant(master, subs / f"{fn.__name__}.ipynb", fn)
@@ -194,15 +194,17 @@ def attacked(tmp_path_factory):
     _require_sandbox()
     base = tmp_path_factory.mktemp("attacks")
     make_exercises.generate(ROOT / "exercises" / "masters" / f"{EX}.ipynb", base / "gen")
-    autograder = base / "autograder"
+    autograder = base / EX
     shutil.copytree(base / "gen" / "exercises" / "autograders" / EX, autograder)
     # The declaration exercise 0's q2 needs (redraw=): the repeated call of gd_step gets new X, y
     # and lr, so a kernel cannot copy its first answer into the second (see the report: the lead
     # adds it to exercises/masters/ex00_introduction.ipynb).
     q2 = autograder / "tests" / "q2.py"
     text = q2.read_text()
-    assert text.count('unchanged=("w0", "b0")') == 1, "exercise 0's q2 declaration moved: update this test"
-    q2.write_text(text.replace('unchanged=("w0", "b0")', 'unchanged=("w0", "b0"), redraw=("X", "y", "lr")'))
+    decl = "unchanged=('w0', 'b0')"  # as otter writes the test file (a repr)
+    if "redraw=" not in text:
+        assert text.count(decl) == 1, "exercise 0's q2 declaration moved: update this test"
+        q2.write_text(text.replace(decl, decl + ", redraw=('X', 'y', 'lr')"))
     master = autograder / f"{EX}.ipynb"
     blank = ROOT / "exercises" / f"{EX}.ipynb"
     subs = base / "submissions"
@@ -222,7 +224,7 @@ def attacked(tmp_path_factory):
         for key, value in fill.items():
             source = source.replace(key, value)
         nb = nbformat.read(blank, as_version=4)
-        nb.cells.append(nbformat.v4.new_code_cell(source))
+        nb.cells.insert(0 if name in FIRST else len(nb.cells), nbformat.v4.new_code_cell(source))
         nbformat.write(nb, subs / f"attack_{name}.ipynb")
     _sabotage(master, blank, subs, private, autograder)
 
@@ -258,6 +260,13 @@ EXPECTED = {
     "=1+1.ipynb": ({"q1": 0, "q2": 0, "q3": 0, "q4": 0}, "error: unreadable notebook"),
 }
 ATTACK_NAMES = [f"attack_{n}.ipynb" for n in ATTACKS if n != "tamper"]
+
+
+def _report(r, prefix: str) -> str:
+    """The ``Report_...`` exception class name an attack raised (from the cell errors)."""
+    names = [e[1] for e in r.details.get("errors", []) if str(e[1]).startswith(prefix)]
+    assert names, (prefix, r.status, r.details.get("errors"))
+    return names[0]
 
 
 def test_the_grader_survives_and_writes_every_row(attacked):
@@ -309,19 +318,19 @@ def test_the_planted_secret_reaches_no_output_and_no_listener(attacked):
             assert secret not in path.read_text(errors="replace"), path
     assert secret not in repr(list(attacked["results"].values()))
     # The attack itself reports what it could read and send: nothing.
-    status = attacked["results"]["attack_secrets.ipynb"].status
-    assert "Report_secret0_sent_nothing" in status, status
+    assert _report(attacked["results"]["attack_secrets.ipynb"], "Report_secret") == "Report_secret0_sent_nothing"
 
 
 def test_limits_hold_per_submission(attacked):
     results = attacked["results"]
-    memory = results["attack_memory.ipynb"].status
-    forks = results["attack_forks.ipynb"].status
-    disk = results["attack_disk.ipynb"].status
+    mem = results["attack_memory.ipynb"]
+    memory = "kernel died" if mem.status.startswith("error: the kernel died") else _report(mem, "Report_memory")
+    forks = _report(results["attack_forks.ipynb"], "Report_forks")
+    disk = _report(results["attack_disk.ipynb"], "Report_disk")
     mode = results["z_master.ipynb"].details["sandbox"]
     if "cgroup" in mode and "no-cgroup" not in mode:
         # 4 x 512 MiB in a 1536 MiB group: the kernel's OOM killer ends some child (or the kernel)
-        assert "Report_memory_killed0" not in memory, memory
+        assert memory != "Report_memory_killed0", memory
     made = int(re.search(r"Report_forks(\d+)", forks).group(1))
     assert 0 < made < grading.batch.DEFAULT_PIDS, forks
     # its folder is a size-capped tmpfs (ENOSPC, 28) or the file-size limit ends the file (EFBIG, 27);
