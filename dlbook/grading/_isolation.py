@@ -38,6 +38,8 @@ from pathlib import Path
 
 SANDBOX_UID_BASE = 3_141_500_000  # throwaway users (no passwd entry), one per parallel slot
 SUBMISSION_HOME = "/submission"  # the writable folder, as the kernel sees it
+SOCKETS_INSIDE = "/run/dlbook"  # the worker's socket folder, as the kernel sees it (outside /tmp and
+# /submission, so that Landlock's sockets-only rule for it is not widened by theirs)
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "passwd", "group",
              "hosts", "host.conf", "mime.types", "alternatives", "fonts")
@@ -97,7 +99,8 @@ def bwrap_argv(read: list[str], sockets: str, env: dict[str, str], home_mb: floa
 
     Args:
         read: folders bound read-only at the same path (Python, site-packages, dlbook).
-        sockets: the folder shared with the worker (ZeroMQ's IPC sockets, the connection file).
+        sockets: the folder shared with the worker (ZeroMQ's IPC sockets, the connection file),
+            bound at ``SOCKETS_INSIDE``.
         env: the kernel's whole environment.
         home_mb: size of the writable submission folder (a tmpfs), MiB.
         uid: the sandbox user when grading as root (None otherwise: a user namespace).
@@ -138,7 +141,7 @@ def bwrap_argv(read: list[str], sockets: str, env: dict[str, str], home_mb: floa
     argv += ["--proc", "/proc", "--dev", "/dev"]
     argv += ["--perms", "1777", "--size", str(64 * 2**20), "--tmpfs", "/tmp"]
     argv += ["--perms", "0777", "--size", str(int(home_mb * 2**20)), "--tmpfs", SUBMISSION_HOME]
-    argv += parents(sockets) + ["--bind", sockets, sockets, "--chdir", SUBMISSION_HOME, "--clearenv"]
+    argv += parents(SOCKETS_INSIDE) + ["--bind", sockets, SOCKETS_INSIDE, "--chdir", SUBMISSION_HOME, "--clearenv"]
     for key, value in sorted(env.items()):
         argv += ["--setenv", key, value]
     return argv

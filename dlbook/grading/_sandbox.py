@@ -187,8 +187,11 @@ def outside(config: dict, connection_file: str) -> None:
     for procs in config.get("cgroup_procs", []):
         with open(procs, "w", encoding="ascii") as f:  # the grader made it; failure is an error
             f.write(str(os.getpid()))
-    inside_argv = [sys.executable, os.path.abspath(__file__), "--inside", json.dumps(config), connection_file]
     bwrap = config.get("bwrap")
+    outside_dir, inside_dir = config.get("sockets_outside"), config.get("sockets_inside")
+    if bwrap and outside_dir and inside_dir:  # the socket folder is bound elsewhere in the sandbox
+        connection_file = os.path.join(inside_dir, os.path.relpath(connection_file, outside_dir))
+    inside_argv = [sys.executable, os.path.abspath(__file__), "--inside", json.dumps(config), connection_file]
     if not bwrap:
         inside(config, connection_file)
         return
@@ -199,6 +202,9 @@ def inside(config: dict, connection_file: str) -> None:
     """Stage 2: drop privileges, set limits and Landlock, then start the kernel."""
     with open(connection_file, encoding="utf-8") as f:
         conn = json.load(f)
+    outside_dir, inside_dir = config.get("sockets_outside"), config.get("sockets_inside")
+    if config.get("bwrap") and outside_dir and inside_dir and conn.get("transport") == "ipc":
+        conn["ip"] = os.path.join(inside_dir, os.path.relpath(conn["ip"], outside_dir))
     if _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
     if config.get("uid") is not None and os.geteuid() == 0:

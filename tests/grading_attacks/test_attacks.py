@@ -318,7 +318,10 @@ def test_the_planted_secret_reaches_no_output_and_no_listener(attacked):
             assert secret not in path.read_text(errors="replace"), path
     assert secret not in repr(list(attacked["results"].values()))
     # The attack itself reports what it could read and send: nothing.
-    assert _report(attacked["results"]["attack_secrets.ipynb"], "Report_secret") == "Report_secret0_sent_nothing"
+    # It read no secret, and of its sends only UDP "succeeds": to the sandbox's own loopback, where
+    # nothing listens (the listener above got nothing). TCP, UNIX, abstract and raw sockets fail.
+    report = _report(attacked["results"]["attack_secrets.ipynb"], "Report_secret")
+    assert report in ("Report_secret0_sent_nothing", "Report_secret0_sent_udp"), report
 
 
 def test_limits_hold_per_submission(attacked):
