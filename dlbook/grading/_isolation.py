@@ -11,7 +11,7 @@ Each submission's kernel runs in (first layer, from the operating system):
   environment, the course package and the system folders (of ``/etc`` only what the dynamic
   loader and Python need: no ``/etc/shadow``), one writable submission folder (a size-capped
   ``tmpfs``, counted in the memory limit) and the worker's socket folder;
-* as root, a user of its own (``uid = SANDBOX_UID_BASE + slot``, no capability, no
+* as root, a user of its own (:func:`sandbox_uid`, no passwd entry, no capability, no
   supplementary group), so that file permissions and ``RLIMIT_NPROC`` apply to it; as an
   unprivileged user, a user namespace (bubblewrap's default);
 * a **control group** per submission where the machine offers one (cgroup v2, or the v1
@@ -47,6 +47,14 @@ ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch
 ENV_ALLOW = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "DLBOOK_DEVICE", "DLBOOK_REPRODUCIBLE",
              "ATEN_CPU_CAPABILITY", "MKL_CBWR", "ONEDNN_MAX_CPU_ISA", "OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES",
              "PYTHONHASHSEED", "CUDA_VISIBLE_DEVICES", "TZ")
+
+
+def sandbox_uid(slot: int) -> int:
+    """The throwaway user of a parallel slot: distinct per grader process and slot, so that
+    ``RLIMIT_NPROC`` (counted per user) is one submission's own even where two graders run."""
+    if not 0 <= slot < 100:
+        raise ValueError(f"slot must be in [0, 100), got {slot}")
+    return SANDBOX_UID_BASE + (os.getpid() % 10_000) * 100 + slot
 
 
 def is_root() -> bool:

@@ -110,7 +110,9 @@ def run(job: dict[str, Any]) -> int:
         sys.stdout.write(secret + " " + json.dumps(event) + "\n")
         sys.stdout.flush()
 
-    _limit_zmq_messages(max(2**20, max(job["probe_caps"].values(), default=0) + 2**16))
+    # One message may be a large figure or a probe's answer; anything bigger ends the connection
+    # (and with it the submission) before the worker holds it.
+    _limit_zmq_messages(max(64 * 2**20, max(job["probe_caps"].values(), default=0) + 2**20))
     import nbformat
     from jupyter_client.manager import AsyncKernelManager
     from nbclient.exceptions import DeadKernelError

@@ -483,7 +483,7 @@ def _execute(notebook: Path, hidden: HiddenTests, timeout: float, cell_timeout: 
     sockets = run_dir / "s"
     sockets.mkdir()
     slot = _take_slot()
-    uid = _isolation.SANDBOX_UID_BASE + slot if (use_bwrap and _isolation.is_root()) else None
+    uid = _isolation.sandbox_uid(slot) if (use_bwrap and _isolation.is_root()) else None
     group = _isolation.Cgroup.create(memory_mb, pids_max) if use_bwrap else None
     read = _isolation.python_paths()
     if use_bwrap:

@@ -170,7 +170,7 @@ for path in targets:
 
 def _leftovers(token: str) -> list[str]:
     """Processes still alive that a submission started: by the token in their command line, or
-    running as a sandbox user."""
+    running as one of this grader's sandbox users (not another test process's, under xdist)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -184,7 +184,7 @@ def _leftovers(token: str) -> list[str]:
         state = re.search(r"^State:\s+(\w)", status, re.M).group(1)
         if state == "Z":
             continue
-        if token in cmdline or _isolation.SANDBOX_UID_BASE <= uid < _isolation.SANDBOX_UID_BASE + 1000:
+        if token in cmdline or _isolation.sandbox_uid(0) <= uid <= _isolation.sandbox_uid(99):  # this grader's
             found.append(f"{entry.name} uid={uid} {cmdline[:100]}")
     return found
 
@@ -342,8 +342,9 @@ def test_limits_hold_per_submission(attacked):
     assert parts, disk
     assert all(p != "full" for p in parts.groups()), disk
     assert results["attack_huge_reply.ipynb"].total == 0
-    assert results["attack_flood.ipynb"].status.startswith(("ok", "error: NotImplementedError", "timeout")), \
-        results["attack_flood.ipynb"].status
+    # the flood ends however its kernel copes (interrupted, or killed by its own buffered output):
+    # what matters is that the worker kept none of it and the other rows are right
+    assert results["attack_flood.ipynb"].total == 0
 
 
 def test_the_in_place_forgery_is_caught(attacked):
