@@ -8,8 +8,8 @@ must score full marks and every blank zero.
 
 The batch runs in the sandbox the grader uses by default (bubblewrap namespaces, a control group,
 Landlock; the mode is printed), or with ``--unsafe-no-sandbox`` without it, to see what the sandbox
-costs. The CPU seconds are those of the grader's finished descendants (workers, kernels), from
-``getrusage``: a figure that load on the machine does not inflate as it does wall time.
+costs. The CPU seconds are those of the grader's reaped descendants, from ``getrusage``: the
+workers, but not the kernels that die with their sandbox's PID namespace (a lower bound only).
 
 "After" is this checkout. "Before" is the grader as it was before hidden tests became
 declarations judged outside the kernel (issue 17): the parent of the commit that removed
@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"exercise {args.exercise}: {len(results)} submissions, {args.workers} workers, {os.cpu_count()} CPUs")
     print(f"sandbox                {results[0].details.get('sandbox', '?') if results else '?'}")
     print(f"batch wall time        {elapsed:8.1f} s (load average now {os.getloadavg()[0]:.1f})")
-    print(f"CPU of the descendants {cpu:8.1f} s (user + sys, finished workers and kernels)")
+    print(f"CPU of the descendants {cpu:8.1f} s (user + sys of the reaped ones: the workers; a kernel killed "
+          "with its sandbox's PID namespace is reaped by no one of ours, so most kernel CPU is missing)")
     print(f"per submission         {elapsed / len(results):8.1f} s (wall / n)")
     print(f"slowest submission     {slowest:8.1f} s (limit {args.timeout:g} s)")
     print(f"grades as expected     {len(results) - len(wrong)}/{len(results)}")
