@@ -6,18 +6,25 @@ with one worker per CPU core and the default time limits. The figure reported is
 for the whole batch (the master's reference run included) and per submission; every solution
 must score full marks and every blank zero.
 
+The batch runs in the sandbox the grader uses by default (bubblewrap namespaces, a control group,
+Landlock; the mode is printed), or with ``--unsafe-no-sandbox`` without it, to see what the sandbox
+costs. The CPU seconds are those of the grader's reaped descendants, from ``getrusage``: the
+workers, but not the kernels that die with their sandbox's PID namespace (a lower bound only).
+
 "After" is this checkout. "Before" is the grader as it was before hidden tests became
 declarations judged outside the kernel (issue 17): the parent of the commit that removed
 ``dlbook/grading.py``, extracted with ``git archive`` into a temporary folder and run with its
 own benchmark script. ``--no-before`` skips it (it needs git and the history).
 
 Usage: python benchmarks/bench_grading.py [--exercise ex01_neurons] [--n 30] [--workers N] [--no-before]
+       [--unsafe-no-sandbox]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -67,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=grading.batch.default_workers())
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--no-before", action="store_true", help="time this checkout only")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true", help="grade without bubblewrap")
     args, _ = parser.parse_known_args(argv)
 
     status = 0 if args.no_before else run_before(args)
@@ -85,9 +93,11 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copy(blank if kind == "blank" else solution, subs / name)
             kinds[name] = kind
 
-        start = time.perf_counter()
-        results = grading.grade_batch(subs, autograder, timeout=args.timeout, workers=args.workers)
-        elapsed = time.perf_counter() - start
+        start, cpu0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        results = grading.grade_batch(subs, autograder, timeout=args.timeout, workers=args.workers,
+                                      unsafe_no_sandbox=args.unsafe_no_sandbox)
+        elapsed, cpu1 = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
 
     wrong = [r.submission for r in results
              if (kinds[r.submission] == "solution" and r.total != r.max_total)
@@ -95,7 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     slowest = max(r.seconds for r in results)
     print("after (verdicts computed in the grader, sandboxed kernels):")
     print(f"exercise {args.exercise}: {len(results)} submissions, {args.workers} workers, {os.cpu_count()} CPUs")
-    print(f"batch wall time        {elapsed:8.1f} s")
+    print(f"sandbox                {results[0].details.get('sandbox', '?') if results else '?'}")
+    print(f"batch wall time        {elapsed:8.1f} s (load average now {os.getloadavg()[0]:.1f})")
+    print(f"CPU of the descendants {cpu:8.1f} s (user + sys of the reaped ones: the workers; a kernel killed "
+          "with its sandbox's PID namespace is reaped by no one of ours, so most kernel CPU is missing)")
     print(f"per submission         {elapsed / len(results):8.1f} s (wall / n)")
     print(f"slowest submission     {slowest:8.1f} s (limit {args.timeout:g} s)")
     print(f"grades as expected     {len(results) - len(wrong)}/{len(results)}")

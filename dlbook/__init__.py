@@ -9,7 +9,8 @@ reverse-mode engine), ``optim`` and ``regularization`` (chapter 2), ``conv`` and
 (chapter 3), ``seqdata`` (generated sequence data) and ``rnn`` (recurrent cells, seq2seq) (chapter 4),
 ``attention``, ``transformer`` and ``bert`` (chapter 5), ``gan`` (chapter 6), ``distill`` (chapter 7: distillation
 losses, pruning, quantisation, low rank), ``meta`` (chapter 8: task samplers,
-MAML with ``torch.func``, prototypical networks), ``grading`` (exercise feedback and batch grading).
+MAML with ``torch.func``, prototypical networks), ``grading`` (exercise feedback and batch grading;
+imported on first use, so that ``import dlbook`` needs no Unix-only module).
 
 The public API is stable: names are deprecated before they are removed.
 """
@@ -26,7 +27,6 @@ from . import (
     diagram,
     distill,
     gan,
-    grading,
     meta,
     mlp,
     nn_basics,
@@ -43,6 +43,20 @@ from .runtime import device, numeric_environment, progress_enabled, set_seed
 from .train import History, accuracy, evaluate, fit, predict
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``dlbook.grading`` is imported on first use, not by ``import dlbook``.
+
+    The grader is for instructors and needs Unix-only modules (``resource``, ``fcntl``); a
+    learner's ``import dlbook`` (on Windows too) must not load it. ``dlbook.grading`` and
+    ``from dlbook import grading`` still work (PEP 562 module ``__getattr__``).
+    """
+    if name == "grading":
+        import importlib
+
+        return importlib.import_module(".grading", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "History",

@@ -6,12 +6,17 @@ the notebook from the public tests that ship in this package (:mod:`.learner`). 
 the instructor runs the batch grader (:mod:`.batch`): a submission's kernel only computes
 answers to calls the grader makes, on inputs drawn at grading time; the answers come back as
 plain data (:mod:`.codec`) and are judged in the grader's process against the master's answers
-with the tolerances each hidden test declares (:mod:`.declare`). The kernel runs sandboxed
-(``_sandbox.py``: memory and CPU limits, and Landlock rules on Linux) in a fresh folder.
+with the tolerances each hidden test declares (:mod:`.declare`). The kernel runs in a sandbox
+(``_isolation.py``, ``_sandbox.py``: bubblewrap's PID, network and mount namespaces, a control
+group for its memory and processes, a user of its own, resource limits and Landlock); without
+bubblewrap the grader refuses to run unless told ``--unsafe-no-sandbox``.
+
+This package is imported on first use of ``dlbook.grading`` (``import dlbook`` does not load it:
+it needs Unix-only modules) and imports nothing from the rest of dlbook at import time.
 
 Modules: ``learner`` (exercises, tests_dir, notebook), ``declare`` (probe, accuracy: the hidden
 test format), ``codec`` (plain data across the boundary), ``batch`` (prepare, grade_submission,
-grade_batch, write_csv), ``cli`` (``python -m dlbook.grading``).
+grade_batch, write_csv, merge), ``cli`` (``python -m dlbook.grading``, ``... merge``).
 
 Command line (what ``make grade`` calls)::
 
@@ -25,16 +30,19 @@ from __future__ import annotations
 
 from .batch import (
     HiddenTests,
+    SandboxUnavailable,
     SubmissionResult,
     grade_batch,
     grade_submission,
     load_tests,
+    merge,
     prepare,
     resolve,
+    sandbox_mode,
     write_csv,
 )
 from .cli import main
-from .declare import DeclarationError, accuracy, probe
+from .declare import DeclarationError, accuracy, numel, probe, size_at_most
 from .learner import exercises, notebook, tests_dir
 
 __all__ = [
@@ -52,5 +60,10 @@ __all__ = [
     "grade_submission",
     "grade_batch",
     "write_csv",
+    "merge",
+    "sandbox_mode",
+    "SandboxUnavailable",
+    "numel",
+    "size_at_most",
     "main",
 ]

@@ -4,14 +4,24 @@ The grader starts this file as ``python _worker.py`` (on its own, without import
 that a worker starts in a fraction of a second) and writes a JSON job on its stdin. The worker
 
 1. reads the notebook (a file the kernel never sees) and runs its code cells, in order, in a
-   fresh kernel started by ``_sandbox.py`` in the submission's own working folder, with a
-   per-cell time limit;
-2. then runs one probe cell per hidden-test call: each prints the student's answer for inputs
-   the grader chose, as plain data (``codec.run_probe``);
-3. reports on stdout, each line tagged with a secret the kernel never sees: the kernel's pid,
+   fresh kernel started by ``_sandbox.py`` (bubblewrap, limits, Landlock), with a per-cell time
+   limit; kernel and worker talk over ZeroMQ's IPC transport (UNIX sockets in a folder both
+   see), since the kernel has no network;
+2. keeps of each cell's output only what grading reads: the first error's class name and
+   message, truncated, and for probe cells their stdout up to the probe's byte cap; every other
+   output (prints, images, widgets) is dropped as it arrives, and ZeroMQ refuses any single
+   message over the cap, so a notebook that prints for ever cannot grow the worker;
+3. then runs one probe cell per hidden-test call: each prints the student's answer for inputs
+   the grader chose, as plain data (``codec.run_probe``); the replies of one submission are
+   capped in total (``max_reply_bytes``), per probe (``probe_caps``);
+4. reports on stdout, each line tagged with a secret the kernel never sees: the kernel's pid,
    each probe's answer text, and the status (``ok``, ``timeout`` or ``error: ...``).
 
 It computes no verdict: the grader judges the answers in its own process.
+
+Debugging a kernel that does not start: with ``DLBOOK_GRADING_DEBUG_LOG=/path/to/file`` in the
+grader's environment, the kernels' own stdout and stderr are appended there (unbounded: for an
+instructor's own test notebooks only).
 """
 
 from __future__ import annotations
@@ -26,19 +36,55 @@ from pathlib import Path
 from typing import Any
 
 KERNEL_NAME = "dlbook-sandbox"
-MAX_ANSWER_CHARS = 64 * 2**20
+MAX_ERROR_CHARS = 200
 
 
-def _cell_error(cell) -> tuple[str, str] | None:
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
-            return out.get("ename", "Error"), str(out.get("evalue", ""))[:120]
-    return None
+def _limit_zmq_messages(max_bytes: int) -> None:
+    """Every ZeroMQ socket made from now on drops a peer that sends a message over ``max_bytes``."""
+    import zmq
+
+    original = zmq.Context.__init__
+
+    def init(self, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.sockopts[zmq.MAXMSGSIZE] = int(max_bytes)
+
+    zmq.Context.__init__ = init  # type: ignore[method-assign]
 
 
-def _stdout_text(cell) -> str:
-    return "".join(str(out.get("text", "")) for out in cell.get("outputs", [])
-                   if out.get("output_type") == "stream" and out.get("name") == "stdout")
+def _make_client_class():
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionComplete
+
+    class BoundedClient(NotebookClient):
+        """Keeps only the first error of a cell and, for probe cells, capped stdout."""
+
+        capture: dict[int, int] = {}  # cell index -> bytes of stdout still to keep
+        captured: dict[int, list[str]] = {}
+        overflow: set[int] = set()
+        errors: dict[int, tuple[str, str]] = {}
+
+        def process_message(self, msg: dict, cell: Any, cell_index: int) -> None:
+            msg_type = msg.get("msg_type")
+            content = msg.get("content") or {}
+            if msg_type == "status":
+                if content.get("execution_state") == "idle":
+                    raise CellExecutionComplete()
+                return None
+            if msg_type == "error" and cell_index not in self.errors:
+                self.errors[cell_index] = (str(content.get("ename", "Error"))[:MAX_ERROR_CHARS],
+                                           str(content.get("evalue", ""))[:MAX_ERROR_CHARS])
+            elif msg_type == "stream" and content.get("name") == "stdout" and cell_index in self.capture:
+                text = str(content.get("text", ""))
+                left = self.capture[cell_index]
+                if len(text) > left:
+                    self.overflow.add(cell_index)
+                    text = text[:max(0, left)]
+                self.capture[cell_index] = left - len(text)
+                self.captured.setdefault(cell_index, []).append(text)
+            return None  # nothing is stored in the notebook
+
+    return BoundedClient
 
 
 def _install_kernelspec(folder: Path, sandbox: dict[str, Any]) -> None:
@@ -47,22 +93,29 @@ def _install_kernelspec(folder: Path, sandbox: dict[str, Any]) -> None:
     spec_dir.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, str(Path(__file__).with_name("_sandbox.py")), json.dumps(sandbox), "{connection_file}"]
     (spec_dir / "kernel.json").write_text(json.dumps(
-        {"argv": argv, "display_name": "dlbook sandbox", "language": "python"}), encoding="utf-8")
-    os.environ["JUPYTER_PATH"] = str(folder) + os.pathsep + os.environ.get("JUPYTER_PATH", "")
+        # Interrupts go as a message on the control channel (ipykernel then signals itself):
+        # a signal to the launcher would stop at bubblewrap, outside the sandbox's session.
+        {"argv": argv, "display_name": "dlbook sandbox", "language": "python", "interrupt_mode": "message"}),
+        encoding="utf-8")
+    os.environ["JUPYTER_PATH"] = str(folder)
 
 
 def run(job: dict[str, Any]) -> int:
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import DeadKernelError
-
     secret = job["secret"]
     cell_timeout = float(job["cell_timeout"])
+    max_reply = int(job["max_reply_bytes"])
     errors: list[tuple[int, str, str]] = []
 
     def report(**event: Any) -> None:
         sys.stdout.write(secret + " " + json.dumps(event) + "\n")
         sys.stdout.flush()
+
+    # One message may be a large figure or a probe's answer; anything bigger ends the connection
+    # (and with it the submission) before the worker holds it.
+    _limit_zmq_messages(max(64 * 2**20, max(job["probe_caps"].values(), default=0) + 2**20))
+    import nbformat
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient.exceptions import DeadKernelError
 
     try:
         nb = nbformat.read(job["submission"], as_version=4)
@@ -70,18 +123,16 @@ def run(job: dict[str, Any]) -> int:
         report(status=f"error: unreadable notebook ({type(err).__name__})")
         return 0
 
-    run_dir = Path(job["run_dir"])
+    sockets = Path(job["sockets"])
     _install_kernelspec(Path(job["work_dir"]), job["sandbox"])
-    # The connection file (it holds the kernel's key) goes in the submission's own folder, the
-    # only one its sandboxed kernel can read, and which no other kernel can read.
-    runtime = str(run_dir / ".runtime")
-    os.environ["JUPYTER_RUNTIME_DIR"] = os.environ["TMPDIR"] = tempfile.tempdir = runtime
+    os.environ["JUPYTER_RUNTIME_DIR"] = os.environ["TMPDIR"] = tempfile.tempdir = str(job["work_dir"])
     code_cells = [c for c in nb.cells if c.get("cell_type") == "code"]
     work = nbformat.v4.new_notebook()
     work.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "dlbook sandbox", "language": "python"}
     work.cells = [nbformat.v4.new_code_cell(c.get("source", "")) for c in code_cells]
+    del nb, code_cells
 
-    client = NotebookClient(
+    client = _make_client_class()(
         work,
         timeout=max(1, int(round(cell_timeout))),  # nbclient wants whole seconds
         interrupt_on_timeout=True,
@@ -89,13 +140,19 @@ def run(job: dict[str, Any]) -> int:
         kernel_name=KERNEL_NAME,
         record_timing=False,
         shutdown_kernel="immediate",
-        resources={"metadata": {"path": str(run_dir)}},
+        resources={"metadata": {"path": job["work_dir"]}},
     )
+    # The kernel has no network: ZeroMQ's IPC transport, sockets in the folder both see. The
+    # connection file (it holds the kernel's key) goes there too, where no other kernel looks.
+    client.km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(sockets / "k"),
+                                   connection_file=str(sockets / "kernel.json"))
     timed_out = ""  # where the first cell ran past its limit
+    total = 0
     try:
         # The kernel's own stdout and stderr (not the notebook's outputs) go nowhere: a flood
         # there cannot fill the grader's memory, and nothing it writes there is read.
-        with client.setup_kernel(env=job["env"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+        debug = open(os.environ["DLBOOK_GRADING_DEBUG_LOG"], "ab") if os.environ.get("DLBOOK_GRADING_DEBUG_LOG") else subprocess.DEVNULL
+        with client.setup_kernel(env=job["env"], stdout=debug, stderr=debug):
             try:
                 report(kernel_pid=int(client.km.provisioner.process.pid))
             except Exception:  # pragma: no cover - another provisioner
@@ -107,30 +164,42 @@ def run(job: dict[str, Any]) -> int:
                 except DeadKernelError:
                     report(status=f"error: the kernel died in code cell {i + 1}")
                     return 0
-                err = _cell_error(cell)
+                err = client.errors.get(i)
                 if err is not None:
                     if err[0] == "KeyboardInterrupt" and time.monotonic() - start >= cell_timeout - 1:
                         timed_out = timed_out or f"code cell {i + 1}"
                     errors.append((i, *err))
+                cell.source = ""  # nothing of the notebook is kept once it ran
 
             # Only now do the probes reach the kernel: one cell each, answers printed after a marker.
             marker = job["marker"]
             for probe_id, source in job["probes"]:
+                cap = min(int(job["probe_caps"][probe_id]), max_reply - total)
                 cell = nbformat.v4.new_code_cell(source)
                 work.cells.append(cell)
+                index = len(work.cells) - 1
+                client.capture[index] = cap + len(marker) + 64
                 start = time.monotonic()
                 try:
-                    client.execute_cell(cell, len(work.cells) - 1)
+                    client.execute_cell(cell, index)
                 except DeadKernelError:
                     report(status=f"error: the kernel died in hidden test {probe_id}")
                     return 0
-                lines = [ln for ln in _stdout_text(cell).splitlines() if ln.startswith(marker + " ")]
+                text = "".join(client.captured.pop(index, []))
+                lines = [ln for ln in text.splitlines() if ln.startswith(marker + " ")]
                 answer = lines[-1][len(marker) + 1:] if lines else None
-                if answer is not None and len(answer) > MAX_ANSWER_CHARS:
-                    answer = None
-                if answer is None and time.monotonic() - start >= cell_timeout - 1:
+                if answer is not None and (len(answer) > cap or index in client.overflow):
+                    answer, why = None, "over its size cap"
+                else:
+                    why = ""
+                if answer is None and not why and time.monotonic() - start >= cell_timeout - 1:
                     timed_out = timed_out or f"hidden test {probe_id}"
-                report(probe=probe_id, answer=answer)
+                total += len(answer or "")
+                report(probe=probe_id, answer=answer, why=why)
+                cell.source = ""
+                if total >= max_reply:
+                    report(status=f"error: the replies passed the cap of {max_reply} bytes", errors=errors)
+                    return 0
             # Reported before the kernel shuts down: a slow shutdown cannot cost the row.
             report(status=_status(timed_out, errors), errors=errors)
     except Exception as err:  # the kernel failed to start, ...

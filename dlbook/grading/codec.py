@@ -164,22 +164,36 @@ def run_probe(g: dict, payload: str, marker: str) -> None:
     an expression (its value is the answer) or statements that set ``answer``. The answer, and
     the values of the ``after`` names once it ran (to check inputs were not changed in place),
     are printed on one line after ``marker``. An exception becomes a ``raised`` answer.
+
+    When ``after`` names inputs, the code then runs a second time on the same objects (with the
+    inputs in ``again``, ``{name: node}``, drawn afresh for it in place of the first ones) and
+    its answer is sent as ``again``: a call that changed its inputs in place answers the second
+    time from changed inputs, so the grader (which compares ``again`` with the master's) sees
+    it from the returned values, without trusting the reported ``after`` values alone.
     """
     spec = json.loads(payload)
     inputs = {name: decode(node) for name, node in spec["inputs"].items()}
     ns = dict(g)
     ns.update(inputs)
-    try:
+
+    def evaluate() -> dict:
         try:
-            code = compile(spec["code"], "<hidden test>", "eval")
-        except SyntaxError:
-            exec(compile(spec["code"], "<hidden test>", "exec"), ns)
-            value = ns["answer"]
-        else:
-            value = eval(code, ns)
-        answer = encode(value)
-    except (Exception, SystemExit) as err:  # the student's code raised: that is the answer
-        answer = {"k": "raised", "types": [c.__name__ for c in type(err).__mro__], "msg": str(err)[:500]}
-    after = {name: encode(ns.get(name)) for name in spec.get("after", [])}
-    sys.stdout.write(marker + " " + json.dumps({"answer": answer, "after": after}) + "\n")
+            try:
+                code = compile(spec["code"], "<hidden test>", "eval")
+            except SyntaxError:
+                exec(compile(spec["code"], "<hidden test>", "exec"), ns)
+                value = ns["answer"]
+            else:
+                value = eval(code, ns)
+            return encode(value)
+        except (Exception, SystemExit) as err:  # the student's code raised: that is the answer
+            return {"k": "raised", "types": [c.__name__ for c in type(err).__mro__], "msg": str(err)[:500]}
+
+    answer = evaluate()
+    names = list(spec.get("after", []))
+    reply = {"answer": answer, "after": {name: encode(ns.get(name)) for name in names}}
+    if names:
+        ns.update({name: decode(node) for name, node in spec.get("again", {}).items() if name not in names})
+        reply["again"] = evaluate()
+    sys.stdout.write(marker + " " + json.dumps(reply) + "\n")
     sys.stdout.flush()

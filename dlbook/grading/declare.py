@@ -20,7 +20,7 @@ from typing import Any, Callable
 from . import codec
 
 __all__ = ["Probe", "Draw", "DeclarationError", "probe", "accuracy", "digits_inputs", "accuracy_at_least",
-           "parse_declarations", "judge"]
+           "numel", "size_at_most", "parse_declarations", "judge"]
 
 
 class DeclarationError(ValueError):
@@ -40,6 +40,7 @@ class Probe:
     check: Callable[[Any, Any, dict[str, Any]], bool] | None = None
     unchanged: tuple[str, ...] = ()
     private: tuple[str, ...] = ()
+    redraw: tuple[str, ...] = ()
 
     @property
     def needs_reference(self) -> bool:
@@ -84,6 +85,7 @@ def probe(
     check: Callable[[Any, Any, dict[str, Any]], bool] | None = None,
     unchanged: tuple[str, ...] | list[str] = (),
     private: tuple[str, ...] | list[str] = (),
+    redraw: tuple[str, ...] | list[str] = (),
 ) -> Probe:
     """Declare one call into the submission (inside a master's ``# HIDDEN`` test cell).
 
@@ -97,12 +99,23 @@ def probe(
         loose: compare numbers, arrays and tensors by value only (a float may answer a 0-d
             tensor, a list a tensor); by default the kind must match the master's
             (tensor, array, number, string, sequence; int and float count as one kind).
-        raises: the test passes when the code raises this exception class (or a subclass).
         check: ``check(answer, reference, inputs) -> bool`` run in the grader instead of the
             comparison with the master; tensors arrive as NumPy arrays, an exception as
             :class:`~dlbook.grading.codec.Raised`. Used for train-to-a-threshold questions.
         unchanged: input names that must hold the same values after the call (no in-place
-            changes).
+            changes). Checked twice: the values the kernel reports after the call must equal
+            those sent, and the same call, made a second time on the same objects, must again
+            give the master's answer (an in-place change that alters the answer shows in the
+            returned values themselves; see ``codec.run_probe``).
+        redraw: with ``unchanged``, input names drawn afresh for that second call (the
+            ``unchanged`` ones stay the very objects of the first call). Then the second answer
+            cannot be copied from the first: a kernel that changed ``w0`` in place and rewrote
+            its report would have to compute the step from the original ``w0`` on new data,
+            which is the work itself. Name only inputs whose new draw fits the kept ones
+            (same shapes), e.g. ``unchanged=("w0", "b0"), redraw=("X", "y", "lr")``.
+        raises: the test passes when the code raises this exception class (or a subclass).
+            A test case made only of ``raises`` probes scores only when every other case of
+            its question passes (the grader enforces it: raising alone earns nothing).
         private: input names kept in the grader (labels for ``check``): not sent to the kernel.
 
     Returns:
@@ -114,7 +127,12 @@ def probe(
         raise DeclarationError(f"probe inputs must be a function inputs(r) -> dict, got {type(inputs).__name__}")
     if check is not None and not callable(check):
         raise DeclarationError(f"probe check must be a function check(answer, reference, inputs), got {check!r}")
-    p = Probe(code, inputs, float(atol), float(rtol), bool(loose), raises, check, tuple(unchanged), tuple(private))
+    if redraw and not unchanged:
+        raise DeclarationError("probe redraw= names inputs for the repeated call, which only unchanged= makes")
+    if set(redraw) & set(unchanged):
+        raise DeclarationError(f"probe redraw= and unchanged= share {sorted(set(redraw) & set(unchanged))}")
+    p = Probe(code, inputs, float(atol), float(rtol), bool(loose), raises, check, tuple(unchanged), tuple(private),
+              tuple(redraw))
     if _COLLECTING:
         _COLLECTING[-1].append(p)
     return p
@@ -195,10 +213,51 @@ def accuracy_at_least(val: float, test: float) -> Callable[[Any, Any, dict[str, 
     return check
 
 
+def numel(answer: Any) -> int:
+    """Number of values in an answer: every element of every array, every number, in nested
+    lists, tuples and dicts (a string or ``None`` counts 0). Computed in the grader."""
+    import numpy as np
+
+    if isinstance(answer, dict):
+        return sum(numel(v) for v in answer.values())
+    if isinstance(answer, (list, tuple)):
+        return sum(numel(v) for v in answer)
+    if isinstance(answer, np.ndarray):
+        return int(answer.size)
+    if isinstance(answer, (bool, int, float)):
+        return 1
+    if isinstance(answer, (str, type(None))):
+        return 0
+    raise TypeError(f"expected tensors, arrays, numbers or containers of them, got {type(answer).__name__}")
+
+
+def size_at_most(limit: int, at_least: int = 1) -> Callable[[Any, Any, dict[str, Any]], bool]:
+    """A ``check`` for a size budget, counted by the grader from the returned tensors.
+
+    Declare the model's whole state as the answer, e.g.
+    ``probe("student.state_dict()", check=size_at_most(1000))``: parameters *and* buffers come
+    back as arrays and :func:`numel` counts them here, so a model that hides weights in buffers
+    is counted in full, and nothing the kernel computes (``numel()``, ``parameters()``) is
+    trusted. What the kernel does not return (a tensor held outside the module) is not counted:
+    pair it with an accuracy probe in an ``all_or_nothing`` question.
+
+    Args:
+        limit: the largest number of values allowed.
+        at_least: the smallest (default 1: an empty answer fails).
+    """
+    if not isinstance(limit, int) or limit < 1:
+        raise DeclarationError(f"size_at_most: limit must be a positive int, got {limit!r}")
+
+    def check(answer: Any, reference: Any, inputs: dict[str, Any]) -> bool:
+        return at_least <= numel(answer) <= limit
+
+    return check
+
+
 # Names a declaration cell can use without importing them.
 def _namespace() -> dict[str, Any]:
-    return {"probe": probe, "accuracy": accuracy, "digits_inputs": digits_inputs,
-            "accuracy_at_least": accuracy_at_least, "__name__": "dlbook_hidden_test"}
+    return {"probe": probe, "accuracy": accuracy, "digits_inputs": digits_inputs, "size_at_most": size_at_most,
+            "accuracy_at_least": accuracy_at_least, "numel": numel, "__name__": "dlbook_hidden_test"}
 
 
 def case_source(body: str) -> str:
@@ -330,7 +389,7 @@ def _close(a, r, atol: float, rtol: float) -> bool:
 
 
 def judge(p: Probe, answer: dict | None, reference: dict | None, inputs: dict[str, Any],
-          sent: dict[str, dict]) -> tuple[bool, str]:
+          sent: dict[str, dict], inputs_again: dict[str, Any] | None = None) -> tuple[bool, str]:
     """The verdict on one probe: ``(passed, why)``; runs in the grader.
 
     Args:
@@ -339,6 +398,7 @@ def judge(p: Probe, answer: dict | None, reference: dict | None, inputs: dict[st
         reference: the master's reply for the same inputs (None when ``p`` has a ``check``).
         inputs: the inputs as drawn (private ones included), for ``check``.
         sent: the encoded inputs sent to the kernel, for ``unchanged``.
+        inputs_again: the inputs of the repeated call (``redraw``), for ``check``; default ``inputs``.
     """
     if not isinstance(answer, dict) or not isinstance(answer.get("answer"), dict):
         return False, "no answer"
@@ -347,20 +407,36 @@ def judge(p: Probe, answer: dict | None, reference: dict | None, inputs: dict[st
     for name in p.unchanged:
         if name not in after or not _identical(after[name], sent[name]):
             return False, f"{name} was changed in place"
+    ok, why = _verdict(p, node, reference, "answer", inputs)
+    if not ok or not p.unchanged:
+        return ok, why
+    # In-place check from the returned values: the same call, made again on the same objects
+    # (codec.run_probe), must still give the master's answer to that second call.
+    again = answer.get("again")
+    if not isinstance(again, dict):
+        return False, "no answer to the repeated call"
+    ok, why = _verdict(p, again, reference, "again", inputs_again if inputs_again is not None else inputs)
+    return ok, "" if ok else f"a second call on the same inputs: {why} (inputs changed in place?)"
+
+
+def _verdict(p: Probe, node: dict, reference: dict | None, key: str, inputs: dict[str, Any]) -> tuple[bool, str]:
     if p.raises is not None:
         ok = node.get("k") == "raised" and p.raises in node.get("types", [])
         return ok, "" if ok else f"expected {p.raises}"
+    ref_node = None
+    if isinstance(reference, dict):
+        ref_node = reference.get(key) if isinstance(reference.get(key), dict) else reference.get("answer")
     if p.check is not None:
         try:
             value = codec.decode(node, torch_tensors=False)
-            ref = codec.decode(reference["answer"], torch_tensors=False) if reference else None
+            ref = codec.decode(ref_node, torch_tensors=False) if ref_node is not None else None
             ok = bool(p.check(value, ref, inputs))
         except Exception as err:  # a malformed answer, or the check failed on it
             return False, f"check failed: {type(err).__name__}: {str(err)[:100]}"
         return ok, "" if ok else "check returned False"
-    if reference is None:
+    if ref_node is None:
         return False, "no reference answer"
-    ok = same(node, reference["answer"], p.atol, p.rtol, p.loose)
+    ok = same(node, ref_node, p.atol, p.rtol, p.loose)
     return ok, "" if ok else "differs from the reference"
 
 
