@@ -49,7 +49,7 @@ THRESHOLD = {"ex00_introduction": "q4", "ex01_neurons": "q5", "ex02_backprop": "
              "ex05_transformer": "q4", "ex06_gan": "q6", "ex07_distillation": "q7",
              "ex08_meta_learning": "q6"}
 # How each threshold question states its bar (default: an accuracy or a loss).
-THRESHOLD_TEXT = {"ex06_gan": ("at least 7 of the 8 modes",), "ex07_distillation": ("94%",),
+THRESHOLD_TEXT = {"ex06_gan": ("at least 7 of the 8 modes",), "ex07_distillation": ("92%",),
                   "ex08_meta_learning": ("80%",)}
 
 
@@ -214,7 +214,7 @@ DUMMIES = {
     "prune_by_magnitude": "return w.clone()",
     "quantize_int8": "return w.to(torch.int8), torch.ones(())",
     "low_rank_factors": "return W[:, :r], torch.eye(r, W.shape[1], dtype=W.dtype)",
-    "train_small_student": "return nn.Linear(64, 10)",  # untrained: far below 94%
+    "distil_student": "return nn.Sequential(nn.Linear(64, 12), nn.ReLU(), nn.Linear(12, 10))",  # untrained: far below 92%
     "train_protonet": "return nn.Flatten()",  # raw pixels: about 67%, below the 80% asked
 }
 TAMPER = """
@@ -323,7 +323,7 @@ def _solution_namespace(generated: Path, name: str) -> dict:
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or "grader.check" in cell.source:
             continue
-        if re.search(r"^\w+ = train_\w+\(", cell.source, flags=re.M):
+        if re.search(r"^\w+ = (train|distil)_\w+\(", cell.source, flags=re.M):
             continue
         exec(compile(cell.source, f"<{name} cell {i}>", "exec"), ns)
     return ns
