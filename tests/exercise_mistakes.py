@@ -5,8 +5,10 @@ that one mistake (a whole definition, run after the master's solution cells, so 
 reference); ``hint`` must appear in the first error message ``grader.check(question)`` shows.
 ``tests/test_exercises.py::test_public_tests_catch_the_classic_mistakes`` also checks that the
 hidden tests score each of them zero. ``exercises/README.md`` ("Mistakes the public tests catch")
-lists them for instructors. The training questions are not here: their public test already says
-how far the accuracy or the loss is from the bar.
+lists them for instructors (``python tests/exercise_mistakes.py`` prints that table). The
+train-to-a-threshold questions are not here: their public test says how far the model is from the bar, and
+``tests/test_exercises.py`` checks the shortcuts they must reject (ex05 q4: attention that is not used;
+ex07 q7: a student trained without the teacher) by themselves.
 """
 
 from __future__ import annotations
@@ -126,6 +128,8 @@ def perceptron_update(w, b, x, y, lr=1.0):
         "q4": [
             ("counts the weights only", "n_params = 3392", "counts the weights only"),
             ("leaves out the last layer", "n_params = 3136", "leaves out a layer"),
+            ("leaves out the middle layer", "n_params = 2410", "leaves out the middle Linear(32, 32)"),
+            ("one bias per layer", "n_params = 3395", "not one per layer"),
         ],
     },
     "ex02_backprop": {
@@ -210,6 +214,7 @@ def adam_step(p, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         "q5": [
             ("no bias correction", "p_after_first_step = 2.0316", "skips the bias correction"),
             ("a plain gradient step", "p_after_first_step = 2.4", "2.4 is a plain gradient step"),
+            ("steps with the gradient", "p_after_first_step = 1.99", "the gradient is negative, so the step increases p"),
         ],
     },
     "ex03_cnn": {
@@ -336,6 +341,8 @@ def max_pool2d(x, k, stride=None):
         "q4": [
             ("counts the weights only", "lenet5_params = 61470", "counts the weights only"),
             ("one 5x5 kernel per C3 map", "lenet5_params = 59706", "connects every output map to all 6 input maps"),
+            ("weights in the pooling layers", "lenet5_params = 61750", "here 2x2 pooling has no parameters"),
+            ("leaves out the last layer", "lenet5_params = 60856", "leaves out the last layer, 84 -> 10"),
         ],
     },
     "ex04_rnn": {
@@ -654,6 +661,8 @@ def g_loss_saturating(fake_logits):
         "q2": [
             ("p_g on top", "d_star_at_0 = 0.3775406687981454", "not p_g / (p_data + p_g)"),
             ("the ratio p_data / p_g", "d_star_at_0 = 1.6487212707001282", "not the ratio p_data / p_g"),
+            ("the equilibrium value 1/2", "d_star_at_0 = 0.5", "D* = 1/2 only where p_g = p_data"),
+            ("drops the 1/2 in the exponent", "d_star_at_0 = 0.7310585786300049", "drops the 1/2 of the Gaussian exponent"),
         ],
         "q3": [
             ("clips before the step", """
@@ -717,6 +726,18 @@ def modes_covered(samples, centers, std):
     counts = torch.bincount(nearest[nearest_dist <= 3 * std], minlength=len(centers))
     return (counts >= 0.01 * len(samples)).sum()
 """, "convert the count with int(...)"),
+            ("no 3 std cut", """
+def modes_covered(samples, centers, std):
+    nearest = torch.cdist(samples, centers).argmin(dim=1)
+    counts = torch.bincount(nearest, minlength=len(centers))
+    return int((counts >= 0.01 * len(samples)).sum())
+""", "only samples within 3 std of their nearest centre count"),
+            ("any sample covers a mode", """
+def modes_covered(samples, centers, std):
+    nearest_dist, nearest = torch.cdist(samples, centers).min(dim=1)
+    counts = torch.bincount(nearest[nearest_dist <= 3 * std], minlength=len(centers))
+    return int((counts > 0).sum())
+""", "a mode is covered with at least 1% of all the samples"),
         ],
     },
     "ex07_distillation": {
@@ -964,6 +985,12 @@ def inner_step(model, params, x, y, lr):
     grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
     return {name: p - lr * g for (name, p), g in zip(params.items(), grads)}
 """, "take the mean squared error (F.mse_loss), not the sum"),
+            ("steps up the gradient", """
+def inner_step(model, params, x, y, lr):
+    loss = F.mse_loss(functional_call(model, params, (x,)), y)
+    grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
+    return {name: p + lr * g for (name, p), g in zip(params.items(), grads)}
+""", "step against it, theta - lr * grad"),
         ],
         "q3": [
             ("query gradient at the original weights", """
@@ -1019,8 +1046,22 @@ def protonet_logits(query, protos):
 """, "the logits are minus the squared distances"),
         ],
         "q5": [
-            ("forgets E[sin^2] = 1/2", "zero_predictor_mse = 8.503", "multiply by E[sin^2(x - phase)] = 1/2"),
-            ("E[A]^2 instead of E[A^2]", "zero_predictor_mse = 3.251", "uses E[A]^2"),
+            ("the zero predictor's error", "best_fixed_mse = 4.252", "4.25 is the error of predicting 0"),
+            ("the chapter's phase range", "best_fixed_mse = 3.006", "3.006 is the chapter's answer for phase ~ U[0, pi]"),
+            ("E[A^2] in place of E[A]^2", "best_fixed_mse = 0.8054", "the best f uses the mean amplitude"),
         ],
     },
 }
+
+
+def readme_table() -> str:
+    """The table of ``exercises/README.md`` ("Mistakes the public tests catch"), generated from MISTAKES."""
+    lines = ["| Question | Mistakes (`what the public test says`) |", "|---|---|"]
+    for name in sorted(MISTAKES):
+        for q in sorted(MISTAKES[name], key=lambda s: int(s[1:])):
+            lines.append(f"| {name} {q} | " + "; ".join(f"{m} (`{hint}`)" for m, _, hint in MISTAKES[name][q]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(readme_table(), end="")
