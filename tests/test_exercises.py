@@ -53,6 +53,18 @@ THRESHOLD_TEXT = {"ex06_gan": ("at least 7 of the 8 modes",), "ex07_distillation
                   "ex08_meta_learning": ("80%",)}
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Reference answers computed in this process are small: one thread, as in the grader's kernels
+    (two threads on a loaded 2-core machine spin and burn CPU)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     """A fresh `make exercises` into a temporary tree (the repository is left alone)."""
@@ -316,16 +328,15 @@ MISTAKE_SEEDS = (7, 8, 9)  # hidden inputs are drawn afresh for every batch: try
 
 
 def _solution_namespace(generated: Path, name: str) -> dict:
-    """The master's code cells run in a dict: imports, helpers and every reference solution,
-    but no training (``model = train_...()`` cells) and no ``grader.check`` cells."""
+    """The master's code cells run in a dict: imports, helpers and every reference solution (the
+    training functions defined but not called: no ``model = train_...()`` line) and no ``grader.check`` cells."""
     nb = nbformat.read(generated / "exercises" / "autograders" / name / f"{name}.ipynb", as_version=4)
     ns: dict = {"__name__": "__main__"}
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or "grader.check" in cell.source:
             continue
-        if re.search(r"^\w+ = (train|distil)_\w+\(", cell.source, flags=re.M):
-            continue
-        exec(compile(cell.source, f"<{name} cell {i}>", "exec"), ns)
+        source = re.sub(r"^\w+ = (train|distil)_\w+\(.*$", "", cell.source, flags=re.M)  # define, don't train
+        exec(compile(source, f"<{name} cell {i}>", "exec"), ns)
     return ns
 
 
