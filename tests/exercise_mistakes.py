@@ -657,6 +657,14 @@ def d_loss(real_logits, fake_logits):
 def g_loss_saturating(fake_logits):
     return F.softplus(fake_logits).mean()
 """, "not its negative"),
+            ("swaps the real and fake terms", """
+def d_loss(real_logits, fake_logits):
+    return F.softplus(real_logits).mean() + F.softplus(-fake_logits).mean()
+""", "you swapped the terms"),
+            ("non-saturating loss from log(1 - D)", """
+def g_loss_non_saturating(fake_logits):
+    return F.softplus(fake_logits).mean()
+""", "not -mean log(1 - D(G(z)))"),
         ],
         "q2": [
             ("p_g on top", "d_star_at_0 = 0.3775406687981454", "not p_g / (p_data + p_g)"),
