@@ -5,8 +5,10 @@ that one mistake (a whole definition, run after the master's solution cells, so 
 reference); ``hint`` must appear in the first error message ``grader.check(question)`` shows.
 ``tests/test_exercises.py::test_public_tests_catch_the_classic_mistakes`` also checks that the
 hidden tests score each of them zero. ``exercises/README.md`` ("Mistakes the public tests catch")
-lists them for instructors. The training questions are not here: their public test already says
-how far the accuracy or the loss is from the bar.
+lists them for instructors (``python tests/exercise_mistakes.py`` prints that table). The
+train-to-a-threshold questions are not here: their public test says how far the model is from the bar, and
+``tests/test_exercises.py`` checks the shortcuts they must reject (ex05 q4: attention that is not used;
+ex07 q7: a student trained without the teacher) by themselves.
 """
 
 from __future__ import annotations
@@ -126,6 +128,8 @@ def perceptron_update(w, b, x, y, lr=1.0):
         "q4": [
             ("counts the weights only", "n_params = 3392", "counts the weights only"),
             ("leaves out the last layer", "n_params = 3136", "leaves out a layer"),
+            ("leaves out the middle layer", "n_params = 2410", "leaves out the middle Linear(32, 32)"),
+            ("one bias per layer", "n_params = 3395", "not one per layer"),
         ],
     },
     "ex02_backprop": {
@@ -210,6 +214,7 @@ def adam_step(p, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         "q5": [
             ("no bias correction", "p_after_first_step = 2.0316", "skips the bias correction"),
             ("a plain gradient step", "p_after_first_step = 2.4", "2.4 is a plain gradient step"),
+            ("steps with the gradient", "p_after_first_step = 1.99", "the gradient is negative, so the step increases p"),
         ],
     },
     "ex03_cnn": {
@@ -336,6 +341,8 @@ def max_pool2d(x, k, stride=None):
         "q4": [
             ("counts the weights only", "lenet5_params = 61470", "counts the weights only"),
             ("one 5x5 kernel per C3 map", "lenet5_params = 59706", "connects every output map to all 6 input maps"),
+            ("weights in the pooling layers", "lenet5_params = 61750", "here 2x2 pooling has no parameters"),
+            ("leaves out the last layer", "lenet5_params = 60856", "leaves out the last layer, 84 -> 10"),
         ],
     },
     "ex04_rnn": {
@@ -447,6 +454,195 @@ def greedy_decode(step, state, bos_id, eos_id, max_len):
 """, "without bos_id"),
         ],
     },
+    "ex05_transformer": {
+        "q1": [
+            ("no 1/sqrt(d) scaling", """
+def masked_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    return weights @ v, weights
+""", "divide the scores by sqrt(d)"),
+            ("masks with 0 instead of -inf", """
+def masked_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, 0.0)
+    weights = torch.softmax(scores, dim=-1)
+    return weights @ v, weights
+""", "fill its score with -inf before the softmax"),
+            ("True = blocked (inverted mask)", """
+def masked_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    return weights @ v, weights
+""", "True = may attend"),
+            ("softmax over the queries", """
+def masked_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-2)
+    return weights @ v, weights
+""", "take the softmax over the keys (dim=-1)"),
+        ],
+        "q2": [
+            ("sin and cos in halves, not interleaved", """
+def sinusoidal_pe(max_len, d_model):
+    pos = torch.arange(max_len, dtype=torch.float64)[:, None]
+    freq = 10000.0 ** (-torch.arange(0, d_model, 2, dtype=torch.float64) / d_model)
+    return torch.cat([torch.sin(pos * freq), torch.cos(pos * freq)], dim=1).float()
+""", "interleave sin and cos"),
+            ("exponent i / d_model instead of 2i / d_model", """
+def sinusoidal_pe(max_len, d_model):
+    pos = torch.arange(max_len, dtype=torch.float64)[:, None]
+    freq = 10000.0 ** (-torch.arange(0, d_model // 2, dtype=torch.float64) / d_model)
+    pe = torch.zeros(max_len, d_model, dtype=torch.float64)
+    pe[:, 0::2] = torch.sin(pos * freq)
+    pe[:, 1::2] = torch.cos(pos * freq)
+    return pe.float()
+""", "not 10000^(i / d_model)"),
+            ("a frequency per column", """
+def sinusoidal_pe(max_len, d_model):
+    pos = torch.arange(max_len, dtype=torch.float64)[:, None]
+    freq = 10000.0 ** (-torch.arange(d_model, dtype=torch.float64) / d_model)
+    angle = pos * freq
+    pe = torch.zeros(max_len, d_model, dtype=torch.float64)
+    pe[:, 0::2] = torch.sin(angle[:, 0::2])
+    pe[:, 1::2] = torch.cos(angle[:, 1::2])
+    return pe.float()
+""", "columns 2i and 2i + 1 share one frequency"),
+            ("cos in the even columns", """
+def sinusoidal_pe(max_len, d_model):
+    pos = torch.arange(max_len, dtype=torch.float64)[:, None]
+    freq = 10000.0 ** (-torch.arange(0, d_model, 2, dtype=torch.float64) / d_model)
+    pe = torch.zeros(max_len, d_model, dtype=torch.float64)
+    pe[:, 0::2] = torch.cos(pos * freq)
+    pe[:, 1::2] = torch.sin(pos * freq)
+    return pe.float()
+""", "position 0 is (sin 0, cos 0, ...)"),
+        ],
+        "q3": [
+            ("no biases", "encoder_layer_params = 4 * 512 * 512 + 2 * 512 * 2048 + 2 * 2 * 512", "you left out the biases"),
+            ("no LayerNorms", "encoder_layer_params = 4 * 512 * 512 + 4 * 512 + 2 * 512 * 2048 + 2048 + 512", "you left out the two LayerNorms"),
+            ("no output projection", "encoder_layer_params = 3 * 512 * 512 + 3 * 512 + 2 * 512 * 2048 + 2048 + 512 + 2 * 2 * 512",
+             "you left out the output projection"),
+            ("one FFN layer", "encoder_layer_params = 4 * 512 * 512 + 4 * 512 + 512 * 2048 + 2048 + 2 * 2 * 512", "the FFN has two linear layers"),
+        ],
+        "q5": [
+            ("selects special tokens", """
+def mlm_mask(ids, u, r, random_ids, mask_id, special_ids, p=0.15):
+    selected = u < p
+    inputs = ids.clone()
+    inputs[selected & (r < 0.8)] = mask_id
+    swap = selected & (r >= 0.8) & (r < 0.9)
+    inputs[swap] = random_ids[swap]
+    return inputs, torch.where(selected, ids, torch.full_like(ids, -100))
+""", "special ids (0, 1, 2 here) are never selected"),
+            ("labels from the corrupted inputs", """
+def mlm_mask(ids, u, r, random_ids, mask_id, special_ids, p=0.15):
+    special = torch.zeros_like(ids, dtype=torch.bool)
+    for s in special_ids:
+        special |= ids == s
+    selected = (u < p) & ~special
+    inputs = ids.clone()
+    inputs[selected & (r < 0.8)] = mask_id
+    swap = selected & (r >= 0.8) & (r < 0.9)
+    inputs[swap] = random_ids[swap]
+    return inputs, torch.where(selected, inputs, torch.full_like(ids, -100))
+""", "not the corrupted input"),
+            ("labels everywhere", """
+def mlm_mask(ids, u, r, random_ids, mask_id, special_ids, p=0.15):
+    special = torch.zeros_like(ids, dtype=torch.bool)
+    for s in special_ids:
+        special |= ids == s
+    selected = (u < p) & ~special
+    inputs = ids.clone()
+    inputs[selected & (r < 0.8)] = mask_id
+    swap = selected & (r >= 0.8) & (r < 0.9)
+    inputs[swap] = random_ids[swap]
+    return inputs, torch.where(special, torch.full_like(ids, -100), ids)
+""", "positions that are not selected (u >= p) get label -100"),
+            ("corrupts ids in place", """
+def mlm_mask(ids, u, r, random_ids, mask_id, special_ids, p=0.15):
+    special = torch.zeros_like(ids, dtype=torch.bool)
+    for s in special_ids:
+        special |= ids == s
+    selected = (u < p) & ~special
+    labels = torch.where(selected, ids, torch.full_like(ids, -100))
+    ids[selected & (r < 0.8)] = mask_id
+    swap = selected & (r >= 0.8) & (r < 0.9)
+    ids[swap] = random_ids[swap]
+    return ids, labels
+""", "mlm_mask changed ids in place"),
+        ],
+        "q6": [
+            ("no embedding LayerNorm", """
+def bert_params(vocab_size, hidden, num_layers, intermediate, max_position=512, type_vocab_size=2, pooler=True):
+    H, I = hidden, intermediate
+    layer = 4 * (H * H + H) + (H * I + I + I * H + H) + 4 * H
+    return (vocab_size + max_position + type_vocab_size) * H + num_layers * layer + (H * H + H if pooler else 0)
+""", "you left out the LayerNorm of the embeddings"),
+            ("token embeddings only", """
+def bert_params(vocab_size, hidden, num_layers, intermediate, max_position=512, type_vocab_size=2, pooler=True):
+    H, I = hidden, intermediate
+    layer = 4 * (H * H + H) + (H * I + I + I * H + H) + 4 * H
+    return vocab_size * H + 2 * H + num_layers * layer + (H * H + H if pooler else 0)
+""", "you left out the position and segment (token type) embeddings"),
+            ("one LayerNorm per layer", """
+def bert_params(vocab_size, hidden, num_layers, intermediate, max_position=512, type_vocab_size=2, pooler=True):
+    H, I = hidden, intermediate
+    layer = 4 * (H * H + H) + (H * I + I + I * H + H) + 2 * H
+    return (vocab_size + max_position + type_vocab_size) * H + 2 * H + num_layers * layer + (H * H + H if pooler else 0)
+""", "each layer has two LayerNorms"),
+            ("ignores pooler=False", """
+def bert_params(vocab_size, hidden, num_layers, intermediate, max_position=512, type_vocab_size=2, pooler=True):
+    H, I = hidden, intermediate
+    layer = 4 * (H * H + H) + (H * I + I + I * H + H) + 4 * H
+    return (vocab_size + max_position + type_vocab_size) * H + 2 * H + num_layers * layer + H * H + H
+""", "without the pooler"),
+        ],
+        "q7": [
+            ("splits heads with reshape(B, h, T, d)", """
+def multi_head_self_attention(x, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias, num_heads):
+    B, T, E = x.shape
+    d = E // num_heads
+    q, k, v = (x @ in_proj_weight.T + in_proj_bias).chunk(3, dim=-1)
+    out, weights = masked_attention(*(t.reshape(B, num_heads, T, d) for t in (q, k, v)))
+    out = out.transpose(1, 2).reshape(B, T, E)
+    return out @ out_proj_weight.T + out_proj_bias, weights
+""", "split the heads with .reshape(B, T, h, d).transpose(1, 2)"),
+            ("merges heads with a bare reshape", """
+def multi_head_self_attention(x, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias, num_heads):
+    B, T, E = x.shape
+    d = E // num_heads
+    q, k, v = (x @ in_proj_weight.T + in_proj_bias).chunk(3, dim=-1)
+    out, weights = masked_attention(*(t.reshape(B, T, num_heads, d).transpose(1, 2) for t in (q, k, v)))
+    out = out.reshape(B, T, E)
+    return out @ out_proj_weight.T + out_proj_bias, weights
+""", "merge the heads with .transpose(1, 2).reshape(B, T, E)"),
+            ("scales by sqrt(E)", """
+def multi_head_self_attention(x, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias, num_heads):
+    B, T, E = x.shape
+    d = E // num_heads
+    q, k, v = (t.reshape(B, T, num_heads, d).transpose(1, 2) for t in (x @ in_proj_weight.T + in_proj_bias).chunk(3, dim=-1))
+    weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(E), dim=-1)
+    out = (weights @ v).transpose(1, 2).reshape(B, T, E)
+    return out @ out_proj_weight.T + out_proj_bias, weights
+""", "scale by sqrt(d), the size of one head"),
+            ("forgets the output projection", """
+def multi_head_self_attention(x, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias, num_heads):
+    B, T, E = x.shape
+    d = E // num_heads
+    q, k, v = (x @ in_proj_weight.T + in_proj_bias).chunk(3, dim=-1)
+    out, weights = masked_attention(*(t.reshape(B, T, num_heads, d).transpose(1, 2) for t in (q, k, v)))
+    return out.transpose(1, 2).reshape(B, T, E), weights
+""", "then apply out_proj"),
+        ],
+    },
     "ex06_gan": {
         "q1": [
             ("logs of sigmoids (not finite at +-100)", """
@@ -461,10 +657,20 @@ def d_loss(real_logits, fake_logits):
 def g_loss_saturating(fake_logits):
     return F.softplus(fake_logits).mean()
 """, "not its negative"),
+            ("swaps the real and fake terms", """
+def d_loss(real_logits, fake_logits):
+    return F.softplus(real_logits).mean() + F.softplus(-fake_logits).mean()
+""", "you swapped the terms"),
+            ("non-saturating loss from log(1 - D)", """
+def g_loss_non_saturating(fake_logits):
+    return F.softplus(fake_logits).mean()
+""", "not -mean log(1 - D(G(z)))"),
         ],
         "q2": [
             ("p_g on top", "d_star_at_0 = 0.3775406687981454", "not p_g / (p_data + p_g)"),
             ("the ratio p_data / p_g", "d_star_at_0 = 1.6487212707001282", "not the ratio p_data / p_g"),
+            ("the equilibrium value 1/2", "d_star_at_0 = 0.5", "D* = 1/2 only where p_g = p_data"),
+            ("drops the 1/2 in the exponent", "d_star_at_0 = 0.7310585786300049", "drops the 1/2 of the Gaussian exponent"),
         ],
         "q3": [
             ("clips before the step", """
@@ -528,6 +734,202 @@ def modes_covered(samples, centers, std):
     counts = torch.bincount(nearest[nearest_dist <= 3 * std], minlength=len(centers))
     return (counts >= 0.01 * len(samples)).sum()
 """, "convert the count with int(...)"),
+            ("no 3 std cut", """
+def modes_covered(samples, centers, std):
+    nearest = torch.cdist(samples, centers).argmin(dim=1)
+    counts = torch.bincount(nearest, minlength=len(centers))
+    return int((counts >= 0.01 * len(samples)).sum())
+""", "only samples within 3 std of their nearest centre count"),
+            ("any sample covers a mode", """
+def modes_covered(samples, centers, std):
+    nearest_dist, nearest = torch.cdist(samples, centers).min(dim=1)
+    counts = torch.bincount(nearest[nearest_dist <= 3 * std], minlength=len(centers))
+    return int((counts > 0).sum())
+""", "a mode is covered with at least 1% of all the samples"),
+        ],
+    },
+    "ex07_distillation": {
+        "q1": [
+            ("multiplies the logits by T", """
+def softmax_t(z, T):
+    if T <= 0:
+        raise ValueError(f"T must be > 0, got {T}")
+    s = z * T
+    e = (s - s.max(dim=-1, keepdim=True).values).exp()
+    return e / e.sum(dim=-1, keepdim=True)
+""", "divide the logits by T, softmax(z / T)"),
+            ("normalises over the first dimension", """
+def softmax_t(z, T):
+    if T <= 0:
+        raise ValueError(f"T must be > 0, got {T}")
+    s = z / T
+    e = (s - s.max(dim=0, keepdim=True).values).exp()
+    return e / e.sum(dim=0, keepdim=True)
+""", "take the softmax along the last dimension"),
+            ("no max-subtraction (overflows)", """
+def softmax_t(z, T):
+    if T <= 0:
+        raise ValueError(f"T must be > 0, got {T}")
+    e = (z / T).exp()
+    return e / e.sum(dim=-1, keepdim=True)
+""", "subtract the maximum first"),
+            ("accepts T = 0", """
+def softmax_t(z, T):
+    if T < 0:
+        raise ValueError(f"T must be > 0, got {T}")
+    s = z / T
+    e = (s - s.max(dim=-1, keepdim=True).values).exp()
+    return e / e.sum(dim=-1, keepdim=True)
+""", "raise a ValueError when T <= 0"),
+            ("no ValueError at all", """
+def softmax_t(z, T):
+    s = z / T
+    e = (s - s.max(dim=-1, keepdim=True).values).exp()
+    return e / e.sum(dim=-1, keepdim=True)
+""", "raise a ValueError when T <= 0"),
+        ],
+        "q2": [
+            ("forgets T^2", """
+def kd_loss(student_logits, teacher_logits, targets, T, alpha):
+    log_p_s = F.log_softmax(student_logits / T, dim=-1)
+    log_p_t = F.log_softmax(teacher_logits.detach() / T, dim=-1)
+    kl = (log_p_t.exp() * (log_p_t - log_p_s)).sum(-1).mean()
+    return alpha * kl + (1 - alpha) * F.cross_entropy(student_logits, targets)
+""", "multiply the KL term by T^2"),
+            ("multiplies by T, not T^2", """
+def kd_loss(student_logits, teacher_logits, targets, T, alpha):
+    log_p_s = F.log_softmax(student_logits / T, dim=-1)
+    log_p_t = F.log_softmax(teacher_logits.detach() / T, dim=-1)
+    kl = (log_p_t.exp() * (log_p_t - log_p_s)).sum(-1).mean()
+    return alpha * T * kl + (1 - alpha) * F.cross_entropy(student_logits, targets)
+""", "the factor is T^2, not T"),
+            ("KL(student || teacher)", """
+def kd_loss(student_logits, teacher_logits, targets, T, alpha):
+    log_p_s = F.log_softmax(student_logits / T, dim=-1)
+    log_p_t = F.log_softmax(teacher_logits.detach() / T, dim=-1)
+    kl = (log_p_s.exp() * (log_p_s - log_p_t)).sum(-1).mean()
+    return alpha * T**2 * kl + (1 - alpha) * F.cross_entropy(student_logits, targets)
+""", "the soft term is KL(teacher || student)"),
+            ("F.kl_div with reduction='mean'", """
+def kd_loss(student_logits, teacher_logits, targets, T, alpha):
+    log_p_s = F.log_softmax(student_logits / T, dim=-1)
+    log_p_t = F.log_softmax(teacher_logits.detach() / T, dim=-1)
+    kl = F.kl_div(log_p_s, log_p_t, log_target=True, reduction="mean")
+    return alpha * T**2 * kl + (1 - alpha) * F.cross_entropy(student_logits, targets)
+""", "sum it over the classes"),
+            ("cross-entropy on the softened logits", """
+def kd_loss(student_logits, teacher_logits, targets, T, alpha):
+    log_p_s = F.log_softmax(student_logits / T, dim=-1)
+    log_p_t = F.log_softmax(teacher_logits.detach() / T, dim=-1)
+    kl = (log_p_t.exp() * (log_p_t - log_p_s)).sum(-1).mean()
+    return alpha * T**2 * kl + (1 - alpha) * F.cross_entropy(student_logits / T, targets)
+""", "the cross-entropy term uses the student's logits at T = 1"),
+            ("no detach of the teacher", """
+def kd_loss(student_logits, teacher_logits, targets, T, alpha):
+    log_p_s = F.log_softmax(student_logits / T, dim=-1)
+    log_p_t = F.log_softmax(teacher_logits / T, dim=-1)
+    kl = (log_p_t.exp() * (log_p_t - log_p_s)).sum(-1).mean()
+    return alpha * T**2 * kl + (1 - alpha) * F.cross_entropy(student_logits, targets)
+""", "detach them"),
+        ],
+        "q3": [
+            ("int() truncates the count", """
+def prune_by_magnitude(w, sparsity):
+    if not 0 <= sparsity < 1:
+        raise ValueError(f"sparsity must be in [0, 1), got {sparsity}")
+    k = int(sparsity * w.numel())
+    out = w.clone()
+    out.view(-1)[w.abs().flatten().argsort()[:k]] = 0
+    return out
+""", "int() truncates"),
+            ("prunes the smallest signed values", """
+def prune_by_magnitude(w, sparsity):
+    if not 0 <= sparsity < 1:
+        raise ValueError(f"sparsity must be in [0, 1), got {sparsity}")
+    k = round(sparsity * w.numel())
+    out = w.clone()
+    out.view(-1)[w.flatten().argsort()[:k]] = 0
+    return out
+""", "prune the smallest absolute values"),
+            ("prunes w in place", """
+def prune_by_magnitude(w, sparsity):
+    if not 0 <= sparsity < 1:
+        raise ValueError(f"sparsity must be in [0, 1), got {sparsity}")
+    k = round(sparsity * w.numel())
+    w.view(-1)[w.abs().flatten().argsort()[:k]] = 0
+    return w
+""", "changed w in place"),
+            ("no ValueError for sparsity 1", """
+def prune_by_magnitude(w, sparsity):
+    if not 0 <= sparsity <= 1:
+        raise ValueError(f"sparsity must be in [0, 1), got {sparsity}")
+    k = round(sparsity * w.numel())
+    out = w.clone()
+    out.view(-1)[w.abs().flatten().argsort()[:k]] = 0
+    return out
+""", "raise a ValueError if sparsity is outside [0, 1)"),
+        ],
+        "q4": [
+            ("casts without rounding", """
+def quantize_int8(w, per_channel):
+    amax = w.abs().amax(dim=1, keepdim=True) if per_channel else w.abs().max()
+    s = amax / 127
+    return torch.clamp(w / s, -127, 127).to(torch.int8), s
+""", "round(w / s) before the cast"),
+            ("scales by max|w| / 128", """
+def quantize_int8(w, per_channel):
+    amax = w.abs().amax(dim=1, keepdim=True) if per_channel else w.abs().max()
+    s = amax / 128
+    return torch.clamp(torch.round(w / s), -127, 127).to(torch.int8), s
+""", "s = max|w| / 127"),
+            ("one scale per column", """
+def quantize_int8(w, per_channel):
+    amax = w.abs().amax(dim=0, keepdim=True) if per_channel else w.abs().max()
+    s = amax / 127
+    return torch.clamp(torch.round(w / s), -127, 127).to(torch.int8), s
+""", "one scale per row (output channel)"),
+            ("returns float codes", """
+def quantize_int8(w, per_channel):
+    amax = w.abs().amax(dim=1, keepdim=True) if per_channel else w.abs().max()
+    s = amax / 127
+    return torch.clamp(torch.round(w / s), -127, 127), s
+""", "q should be torch.int8 codes"),
+        ],
+        "q5": [
+            ("drops the singular values", """
+def low_rank_factors(W, r):
+    if not 1 <= r <= min(W.shape):
+        raise ValueError(f"r must be in 1..{min(W.shape)}, got {r}")
+    U, S, Vh = torch.linalg.svd(W, full_matrices=False)
+    return U[:, :r], Vh[:r]
+""", "A @ B lost the singular values"),
+            ("keeps the smallest singular values", """
+def low_rank_factors(W, r):
+    if not 1 <= r <= min(W.shape):
+        raise ValueError(f"r must be in 1..{min(W.shape)}, got {r}")
+    U, S, Vh = torch.linalg.svd(W, full_matrices=False)
+    return U[:, -r:] * S[-r:], Vh[-r:]
+""", "keep the r largest"),
+            ("B from the rows of Vh.T", """
+def low_rank_factors(W, r):
+    if not 1 <= r <= min(W.shape):
+        raise ValueError(f"r must be in 1..{min(W.shape)}, got {r}")
+    U, S, Vh = torch.linalg.svd(W, full_matrices=False)
+    return U[:, :r] * S[:r], Vh.T[:r]
+""", "the first r rows of Vh (Vh[:r]), not of Vh.T"),
+            ("no ValueError for r = 0", """
+def low_rank_factors(W, r):
+    if r > min(W.shape):
+        raise ValueError(f"r must be in 1..{min(W.shape)}, got {r}")
+    U, S, Vh = torch.linalg.svd(W, full_matrices=False)
+    return U[:, :r] * S[:r], Vh[:r]
+""", "raise a ValueError unless 1 <= r <= min(out, in)"),
+        ],
+        "q6": [
+            ("forgets the scales", "int8_layer_bytes = 128 * 256 + 128 * 4", "you left out the scales"),
+            ("one scale for the tensor", "int8_layer_bytes = 128 * 256 + 4 + 128 * 4", "per channel there is one float32 scale per row"),
+            ("int8 bias", "int8_layer_bytes = 128 * 256 + 128 * 4 + 128", "the bias stays float32"),
+            ("bits, not bytes", "int8_layer_bytes = 8 * (128 * 256 + 128 * 4 + 128 * 4)", "that is bits: give bytes"),
         ],
     },
     "ex08_meta_learning": {
@@ -591,6 +993,12 @@ def inner_step(model, params, x, y, lr):
     grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
     return {name: p - lr * g for (name, p), g in zip(params.items(), grads)}
 """, "take the mean squared error (F.mse_loss), not the sum"),
+            ("steps up the gradient", """
+def inner_step(model, params, x, y, lr):
+    loss = F.mse_loss(functional_call(model, params, (x,)), y)
+    grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
+    return {name: p + lr * g for (name, p), g in zip(params.items(), grads)}
+""", "step against it, theta - lr * grad"),
         ],
         "q3": [
             ("query gradient at the original weights", """
@@ -646,8 +1054,22 @@ def protonet_logits(query, protos):
 """, "the logits are minus the squared distances"),
         ],
         "q5": [
-            ("forgets E[sin^2] = 1/2", "zero_predictor_mse = 8.503", "multiply by E[sin^2(x - phase)] = 1/2"),
-            ("E[A]^2 instead of E[A^2]", "zero_predictor_mse = 3.251", "uses E[A]^2"),
+            ("the zero predictor's error", "best_fixed_mse = 4.252", "4.25 is the error of predicting 0"),
+            ("the chapter's phase range", "best_fixed_mse = 3.006", "3.006 is the chapter's answer for phase ~ U[0, pi]"),
+            ("E[A^2] in place of E[A]^2", "best_fixed_mse = 0.8054", "the best f uses the mean amplitude"),
         ],
     },
 }
+
+
+def readme_table() -> str:
+    """The table of ``exercises/README.md`` ("Mistakes the public tests catch"), generated from MISTAKES."""
+    lines = ["| Question | Mistakes (`what the public test says`) |", "|---|---|"]
+    for name in sorted(MISTAKES):
+        for q in sorted(MISTAKES[name], key=lambda s: int(s[1:])):
+            lines.append(f"| {name} {q} | " + "; ".join(f"{m} (`{hint}`)" for m, _, hint in MISTAKES[name][q]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(readme_table(), end="")

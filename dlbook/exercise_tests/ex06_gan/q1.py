@@ -14,6 +14,14 @@ test = {   'all_or_nothing': True,
                                                "here), not its negative'\n"
                                                ">>> assert abs(g_loss_saturating(_zero).item() + math.log(2)) < 1e-05, 'with D(G(z)) = 1/2 the saturating loss is log(1/2)'\n"
                                                ">>> assert abs(g_loss_non_saturating(_zero).item() - math.log(2)) < 1e-05, 'with D(G(z)) = 1/2 the non-saturating loss is log 2'\n"
+                                               '>>> _real, _fake = (torch.tensor([2.0, -1.0]), torch.tensor([0.5, 1.0, -3.0]))\n'
+                                               '>>> _v = d_loss(_real, _fake).item()\n'
+                                               ">>> assert abs(_v - 2.4987) > 0.001, 'you swapped the terms: the real logits go into log D = -softplus(-a), the fake ones into log(1 - D) = "
+                                               "-softplus(a)'\n"
+                                               ">>> assert abs(_v - 1.4987) < 0.001, f'd_loss([2, -1], [0.5, 1, -3]) is 1.4987, got {_v:.4f}'\n"
+                                               '>>> _v = g_loss_non_saturating(_fake).item()\n'
+                                               ">>> assert abs(_v - 0.7786) > 0.001, 'the non-saturating loss is -mean log D(G(z)) = mean softplus(-a), not -mean log(1 - D(G(z)))'\n"
+                                               ">>> assert abs(_v - 1.2786) < 0.001, f'g_loss_non_saturating([0.5, 1, -3]) is 1.2786, got {_v:.4f}'\n"
                                                '>>> _big = torch.tensor([100.0, -100.0])\n'
                                                '>>> _vals = [float(d_loss(_big, _big)), float(g_loss_saturating(_big)), float(g_loss_non_saturating(_big))]\n'
                                                ">>> assert all((math.isfinite(_v) for _v in _vals)), f'for logits of +-100 the losses are {_vals}: log(sigmoid(a)) underflows; use log sigma(a) = "

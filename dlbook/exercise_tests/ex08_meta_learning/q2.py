@@ -11,6 +11,7 @@ test = {   'name': 'q2',
                                                '>>> _p = dict(_m.named_parameters())\n'
                                                '>>> _new = inner_step(_m, _p, torch.tensor([[1.0]]), torch.tensor([[3.0]]), 0.1)\n'
                                                '>>> assert isinstance(_new, dict) and set(_new) == {\'weight\', \'bias\'}, "return a dict with the model\'s parameter names"\n'
+                                               ">>> assert abs(_new['weight'].item() - 0.6) > 1e-06, 'the weights moved up the gradient: step against it, theta - lr * grad'\n"
                                                ">>> assert abs(_new['weight'].item() - 1.4) < 1e-06 and abs(_new['bias'].item() - 0.4) < 1e-06, f'got {_new}'\n"
                                                '>>> assert _m.weight.item() == 1.0, "the model\'s own weights must not change"\n'
                                                ">>> assert _new['weight'].requires_grad, 'the adapted weights are cut from the graph: keep the step differentiable, torch.autograd.grad(loss, params, "
