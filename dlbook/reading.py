@@ -188,7 +188,7 @@ class FactReading:
     """
 
     def __init__(self, language: TopicLanguage | None = None, num_entities: int = 8, num_relations: int = 4,
-                 facts: int = 4, max_value_len: int = 2):
+                 facts: int = 4, max_value_len: int = 2, entities_per_passage: int = 2):
         if language is None:
             from .bert.pretrain import mini_bert_language
 
@@ -197,9 +197,12 @@ class FactReading:
         need = 1 + num_entities + 2 * num_relations + 2
         if len(words) < need:
             raise ValueError(f"the language has {len(words)} words; these roles need at least {need}")
-        if facts < 2 or facts % 2 or facts // 2 > num_relations or num_entities < 3:
-            raise ValueError(f"need an even facts >= 2 with facts / 2 <= num_relations and num_entities >= 3, got "
-                             f"facts={facts}, num_relations={num_relations}, num_entities={num_entities}")
+        k = entities_per_passage
+        if k < 1 or facts < 2 or facts % k or facts // k > num_relations or num_entities < k + 1:
+            raise ValueError(f"need facts >= 2, a multiple of entities_per_passage, with facts / entities_per_passage <= "
+                             f"num_relations and num_entities > entities_per_passage, got facts={facts}, "
+                             f"entities_per_passage={k}, num_relations={num_relations}, num_entities={num_entities}")
+        self.entities_per_passage = k
         self.language = language
         self.stop = words[0]
         self.entities = words[1:1 + num_entities]
@@ -228,9 +231,9 @@ class FactReading:
         segments = torch.zeros((num, self.max_len), dtype=torch.long)
         spans = torch.zeros((num, 2), dtype=torch.long)
         questions, passages, answers, all_sentences, where = [], [], [], [], []
-        per_entity = self.facts // 2
+        per_entity = self.facts // self.entities_per_passage
         for n in range(num):
-            ents = rng.choice(len(self.entities), size=2, replace=False)
+            ents = rng.choice(len(self.entities), size=self.entities_per_passage, replace=False)
             sentences, facts = [], []
             for e in ents:
                 for r in rng.choice(len(self.relations), size=per_entity, replace=False):
