@@ -16,11 +16,18 @@ ENV_CHECK := tests/notebooks/numeric_environment.ipynb
 # Stored outputs are computed on the CPU with progress bars off, in one pinned numeric
 # environment (README, "Reproducible outputs"; dlbook.runtime.REPRODUCIBLE_ENV, which a test keeps
 # equal to this line), so that they reproduce on any x86-64 CPU with AVX2. Checks use the same.
-REPRO_ENV := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 ONEDNN_MAX_CPU_ISA=AVX2 DLBOOK_REPRODUCIBLE=1
+REPRO_ENV := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1 NPY_DISABLE_CPU_FEATURES=X86_V4,AVX512_ICL,AVX512_SPR DLBOOK_REPRODUCIBLE=1
 NB_ENV := DLBOOK_PROGRESS=0 DLBOOK_DEVICE=cpu PYTHONHASHSEED=0 $(REPRO_ENV)
 BOOK_FLAGS := -W -n --keep-going
+# Checks run on this many pytest-xdist workers: each kernel is pinned to one thread, so two
+# notebooks share a 2-core machine. WORKERS=0 runs them in one process.
+WORKERS ?= 2
+XDIST = $(if $(filter-out 0,$(WORKERS)),-n $(WORKERS))
+NBVAL_FLAGS = -q -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	--nbval-cell-timeout=300 $(XDIST) $(if $(XDIST),--dist loadfile)
+REPORTS := _build/reports
 
-.PHONY: help install book test unit nbval site-test lab bench notebooks exercises grade clean
+.PHONY: help install book test unit nbval nbval-twin learner print-repro-env site-test lab bench notebooks exercises grade clean
 
 help:
 	@echo "make book       build the website into _build/html (installs into $(VENV) first)"
@@ -54,11 +61,24 @@ book: install
 	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
 
 unit: install
-	$(PY) -m pytest tests --ignore=tests/site -q
+	$(PY) -m pytest tests --ignore=tests/site --ignore=tests/learner -q --durations=15 $(XDIST)
 
+# Strict nbval: every cell re-run in the pinned environment and its output compared.
+# Writes each notebook's seconds (from nbval's per-cell durations) to $(REPORTS)/nbval_seconds.json.
 nbval: install
-	$(NB_ENV) $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		--nbval-cell-timeout=300 $(NOTEBOOKS) $(ENV_CHECK)
+	$(NB_ENV) $(PY) -m pytest $(NBVAL_FLAGS) --nb-report=$(REPORTS)/nbval_seconds.json $(NOTEBOOKS) $(ENV_CHECK)
+
+# The same strict nbval on "another CPU": every CPU-dependent choice that the pins should
+# neutralise is flipped the other way (tools/twin_env.py says which and why). Must pass.
+nbval-twin: install
+	env $$($(PY) tools/twin_env.py --machine) $(NB_ENV) $$($(PY) tools/twin_env.py --override) \
+		$(PY) -m pytest $(NBVAL_FLAGS) --nb-report=$(REPORTS)/nbval_twin_seconds.json $(NOTEBOOKS) $(ENV_CHECK)
+
+# The learner's run: every chapter notebook top to bottom in the default environment (no pins,
+# default threads, progress bars on), outputs not compared; it must not raise. Writes each
+# notebook's kernel CPU seconds to $(REPORTS)/learner_cpu.json.
+learner: install
+	$(PY) -m pytest tests/learner -q -p no:cacheprovider $(XDIST) --learner-report=$(REPORTS)/learner_cpu.json
 
 # Checks the site `make book` built. The browser test needs Debian's chromium (and a CJK font
 # for the Chinese terms in its screenshots): installed here when running as root with apt-get,
@@ -73,7 +93,7 @@ site-test: install
 	fi
 	$(PY) -m pytest tests/site -q -p no:cacheprovider
 
-test: unit nbval book site-test
+test: unit nbval learner book site-test
 
 notebooks: install
 	$(NB_ENV) $(PY) tools/execute_notebooks.py $(or $(NB),$(NOTEBOOKS))
@@ -91,6 +111,10 @@ grade: install
 		echo "usage: make grade EX=<exercise, e.g. ex01_neurons> SUBMISSIONS=<folder of .ipynb> [TIMEOUT=300]"; exit 2; fi
 	@test -d exercises/autograders/$(EX)/tests || $(PY) tools/make_exercises.py
 	$(PY) -m dlbook.grading exercises/autograders/$(EX) $(SUBMISSIONS) --timeout $(or $(TIMEOUT),300) $(if $(WORKERS),--workers $(WORKERS))
+
+# The pinned variables, for a command run by hand: env $$(make -s print-repro-env) python ...
+print-repro-env:
+	@echo $(REPRO_ENV)
 
 bench: install
 	$(NB_ENV) $(PY) benchmarks/run.py
