@@ -190,3 +190,17 @@ def test_equal_to_torchattacks_fgsm_and_pgd():
     torch.manual_seed(123)
     theirs = torchattacks.PGD(model, eps=0.1, alpha=0.02, steps=7, random_start=True)(x, y)
     torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-6)
+
+
+def test_for_a_box_point_the_order_of_ball_and_box_does_not_matter():
+    # coordinate by coordinate both orders clamp x_adv - x to [max(-eps, -x), min(eps, 1 - x)]
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(1000, generator=g)
+    z = x + (torch.rand(1000, generator=g) - 0.5) * 1.5
+    eps = 0.2
+    project_then_clip = adv.project_linf(z, x, eps)
+    clip_then_project = x + (z.clamp(0, 1) - x).clamp(-eps, eps)
+    torch.testing.assert_close(project_then_clip, clip_then_project, rtol=0, atol=0)
+    # the real mistake: projecting around the current iterate instead of the clean input
+    wrong = z.clamp(0, 1)
+    assert (wrong - x).abs().max() > eps
