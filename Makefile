@@ -27,12 +27,13 @@ NBVAL_FLAGS = -q -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_s
 	--nbval-cell-timeout=300 $(XDIST) $(if $(XDIST),--dist loadfile)
 REPORTS := _build/reports
 
-.PHONY: help install book test unit nbval nbval-twin learner print-repro-env site-test lab bench notebooks exercises grade clean
+.PHONY: help install book colab test unit nbval nbval-twin learner print-repro-env site-test lab bench notebooks exercises grade clean
 
 help:
 	@echo "make book       build the website into _build/html (installs into $(VENV) first)"
 	@echo "make test       run every check: unit tests, nbval on the chapters, exercises, book build, site"
-	@echo "make lab        open the course in JupyterLab"
+	@echo "make lab        open the course in JupyterLab (MyST rendered by jupyterlab-myst)"
+	@echo "make colab      write the Colab-ready notebooks into the site (make book does this too)"
 	@echo "make notebooks  re-execute chapter notebooks in a fresh kernel (NB=path to pick one)"
 	@echo "make bench      speed figures (fit overhead, notebook run times)"
 
@@ -58,7 +59,13 @@ book: install
 	$(PY) tools/make_course_map.py
 	$(PY) tools/make_glossary.py
 	$(VENV)/bin/jupyter-book build $(BOOK_FLAGS) --all .
+	$(PY) tools/colab_notebooks.py --out _build/html/colab
 	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
+
+# Colab-ready copies of the notebook pages (MyST written as plain Markdown) in _build/html/colab/;
+# the Pages workflow publishes them to the branch the Colab buttons open (_config.yml).
+colab: install
+	$(PY) tools/colab_notebooks.py --out _build/html/colab
 
 unit: install
 	$(PY) -m pytest tests --ignore=tests/site --ignore=tests/learner -q --durations=15 $(XDIST)
@@ -91,15 +98,25 @@ site-test: install
 				chromium fonts-wqy-microhei >/dev/null) || echo "apt-get failed: the browser test will skip"; \
 		else echo "chromium not found and cannot install it here (needs root and apt-get)"; fi; \
 	fi
-	$(PY) -m pytest tests/site -q -p no:cacheprovider
+	$(PY) -m pytest tests/site -q -p no:cacheprovider $(XDIST) $(if $(XDIST),--dist loadfile)
 
-test: unit nbval learner book site-test
+# Every check, step by step, with each step's wall time (also in $(REPORTS)/steps.txt).
+TEST_STEPS := install unit nbval learner book site-test
+test:
+	@mkdir -p $(REPORTS); : > $(REPORTS)/steps.txt; set -e; for step in $(TEST_STEPS); do \
+		start=$$(date +%s); $(MAKE) --no-print-directory $$step; \
+		echo "make $$step: $$(( $$(date +%s) - start )) s" | tee -a $(REPORTS)/steps.txt; done; \
+	echo "== make test: every step passed"; cat $(REPORTS)/steps.txt
 
 notebooks: install
 	$(NB_ENV) $(PY) tools/execute_notebooks.py $(or $(NB),$(NOTEBOOKS))
 
+# JupyterLab refuses to start as root unless told to: root is usual in containers (and in Colab-like
+# machines), so `make lab` adds --allow-root there and says so. LAB_ARGS passes more options.
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: install
-	$(VENV)/bin/jupyter lab
+	@if [ -n "$(LAB_ROOT_FLAG)" ]; then echo "make lab: running as root (uid 0), so JupyterLab starts with --allow-root"; fi
+	$(VENV)/bin/jupyter lab $(LAB_ROOT_FLAG) $(LAB_ARGS)
 
 # Student notebooks, public tests (dlbook/exercise_tests) and autograders (git-ignored) from the masters.
 exercises: install

@@ -19,6 +19,8 @@ from notebook_setup import setup_source  # noqa: E402
 from toc import toc_files  # noqa: E402
 
 CHAPTER_NOTEBOOKS = sorted(ROOT.glob("chapters/*/*.ipynb"))
+# Chapters whose exercise is still to be written (their notebooks say so).
+CHAPTERS_WITHOUT_EXERCISE_YET = {"11_adversarial", "12_distributed"}
 
 
 def _toc_files() -> list[str]:
@@ -72,6 +74,13 @@ def test_notebook_ends_with_check_your_understanding(path: Path):
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert re.search(r"^##+ Check your understanding", text, re.M), "missing 'Check your understanding' section"
     links = re.findall(r"\]\(([^)]*exercises/[^)]+\.ipynb)\)", text)
+    if path.parent.name in CHAPTERS_WITHOUT_EXERCISE_YET:
+        # the exercise is still to be written: say so instead of linking a missing notebook
+        assert not links and "exercise is still to be written" in text, (
+            f"{path.parent.name} has no exercise yet: say so (or drop it from CHAPTERS_WITHOUT_EXERCISE_YET "
+            "once the exercise exists, and link it)"
+        )
+        return
     assert links, "'Check your understanding' must link the chapter's exercise"
     for link in links:
         assert (path.parent / link).resolve().exists(), f"exercise link {link} points nowhere"

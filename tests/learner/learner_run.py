@@ -32,7 +32,12 @@ def learner_environment() -> dict[str, str]:
     from dlbook.runtime import REPRODUCIBLE_ENV
 
     drop = set(REPRODUCIBLE_ENV) | set(CHECK_ONLY)
-    return {k: v for k, v in os.environ.items() if k not in drop}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    # Two notebooks run side by side, each with PyTorch's default thread count (one per core):
+    # OpenMP threads that spin while they wait would then steal the other kernel's cores. A
+    # passive wait changes no result, only how idle threads sleep (a learner runs one notebook).
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    return env
 
 
 def run_notebook(path: Path, timeout: int = 900) -> dict:
