@@ -9,8 +9,10 @@ reverse-mode engine), ``optim`` and ``regularization`` (chapter 2), ``conv`` and
 (chapter 3), ``seqdata`` (generated sequence data) and ``rnn`` (recurrent cells, seq2seq) (chapter 4),
 ``attention``, ``transformer`` and ``bert`` (chapter 5), ``gan`` (chapter 6), ``distill`` (chapter 7: distillation
 losses, pruning, quantisation, low rank), ``meta`` (chapter 8: task samplers,
-MAML with ``torch.func``, prototypical networks), ``grading`` (exercise feedback and batch grading;
-imported on first use, so that ``import dlbook`` needs no Unix-only module).
+MAML with ``torch.func``, prototypical networks), ``adversarial`` and ``reading`` (chapter 11: FGSM, PGD,
+adversarial training, HotFlip; SQuAD metrics, span decoding, a generated reading set), ``distributed``
+(chapter 12), ``grading`` (exercise feedback and batch grading; imported on first use, so that
+``import dlbook`` needs no Unix-only module).
 
 The public API is stable: names are deprecated before they are removed.
 """
@@ -18,6 +20,7 @@ The public API is stable: names are deprecated before they are removed.
 from __future__ import annotations
 
 from . import (
+    adversarial,
     attention,
     autograd,
     bert,
@@ -32,6 +35,7 @@ from . import (
     nn_basics,
     optim,
     plot,
+    reading,
     regularization,
     rnn,
     scratch,
@@ -61,6 +65,7 @@ def __getattr__(name: str):
 __all__ = [
     "History",
     "accuracy",
+    "adversarial",
     "attention",
     "autograd",
     "bert",
@@ -80,6 +85,7 @@ __all__ = [
     "numeric_environment",
     "optim",
     "plot",
+    "reading",
     "predict",
     "progress_enabled",
     "regularization",
