@@ -9,7 +9,7 @@ reverse-mode engine), ``optim`` and ``regularization`` (chapter 2), ``conv`` and
 (chapter 3), ``seqdata`` (generated sequence data) and ``rnn`` (recurrent cells, seq2seq) (chapter 4),
 ``attention``, ``transformer`` and ``bert`` (chapter 5), ``gan`` (chapter 6), ``distill`` (chapter 7: distillation
 losses, pruning, quantisation, low rank), ``meta`` (chapter 8: task samplers,
-MAML with ``torch.func``, prototypical networks), ``grading`` (exercise feedback and batch grading).
+MAML with ``torch.func``, prototypical networks), ``diffusion`` (chapter 9: schedules, denoisers, DDPM/DDIM samplers), ``grading`` (exercise feedback and batch grading).
 
 The public API is stable: names are deprecated before they are removed.
 """
@@ -24,6 +24,7 @@ from . import (
     conv,
     data,
     diagram,
+    diffusion,
     distill,
     gan,
     grading,
@@ -55,6 +56,7 @@ __all__ = [
     "data",
     "device",
     "diagram",
+    "diffusion",
     "distill",
     "evaluate",
     "fit",
