@@ -16,16 +16,24 @@ ENV_CHECK := tests/notebooks/numeric_environment.ipynb
 # Stored outputs are computed on the CPU with progress bars off, in one pinned numeric
 # environment (README, "Reproducible outputs"; dlbook.runtime.REPRODUCIBLE_ENV, which a test keeps
 # equal to this line), so that they reproduce on any x86-64 CPU with AVX2. Checks use the same.
-REPRO_ENV := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 ONEDNN_MAX_CPU_ISA=AVX2 DLBOOK_REPRODUCIBLE=1
+REPRO_ENV := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1 NPY_DISABLE_CPU_FEATURES=X86_V4,AVX512_ICL,AVX512_SPR DLBOOK_REPRODUCIBLE=1
 NB_ENV := DLBOOK_PROGRESS=0 DLBOOK_DEVICE=cpu PYTHONHASHSEED=0 $(REPRO_ENV)
 BOOK_FLAGS := -W -n --keep-going
+# Checks run on this many pytest-xdist workers: each kernel is pinned to one thread, so two
+# notebooks share a 2-core machine. WORKERS=0 runs them in one process.
+WORKERS ?= 2
+XDIST = $(if $(filter-out 0,$(WORKERS)),-n $(WORKERS))
+NBVAL_FLAGS = -q -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	--nbval-cell-timeout=300 $(XDIST) $(if $(XDIST),--dist loadfile)
+REPORTS := _build/reports
 
-.PHONY: help install book test unit nbval site-test lab bench notebooks exercises grade clean
+.PHONY: help install book colab test unit nbval nbval-twin learner print-repro-env site-test lab bench notebooks exercises grade clean
 
 help:
 	@echo "make book       build the website into _build/html (installs into $(VENV) first)"
 	@echo "make test       run every check: unit tests, nbval on the chapters, exercises, book build, site"
-	@echo "make lab        open the course in JupyterLab"
+	@echo "make lab        open the course in JupyterLab (MyST rendered by jupyterlab-myst)"
+	@echo "make colab      write the Colab-ready notebooks into the site (make book does this too)"
 	@echo "make notebooks  re-execute chapter notebooks in a fresh kernel (NB=path to pick one)"
 	@echo "make bench      speed figures (fit overhead, notebook run times)"
 
@@ -51,14 +59,33 @@ book: install
 	$(PY) tools/make_course_map.py
 	$(PY) tools/make_glossary.py
 	$(VENV)/bin/jupyter-book build $(BOOK_FLAGS) --all .
+	$(PY) tools/colab_notebooks.py --out _build/html/colab
 	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
 
-unit: install
-	$(PY) -m pytest tests --ignore=tests/site -q
+# Colab-ready copies of the notebook pages (MyST written as plain Markdown) in _build/html/colab/;
+# the Pages workflow publishes them to the branch the Colab buttons open (_config.yml).
+colab: install
+	$(PY) tools/colab_notebooks.py --out _build/html/colab
 
+unit: install
+	$(PY) -m pytest tests --ignore=tests/site --ignore=tests/learner -q --durations=15 $(XDIST)
+
+# Strict nbval: every cell re-run in the pinned environment and its output compared.
+# Writes each notebook's seconds (from nbval's per-cell durations) to $(REPORTS)/nbval_seconds.json.
 nbval: install
-	$(NB_ENV) $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		--nbval-cell-timeout=300 $(NOTEBOOKS) $(ENV_CHECK)
+	$(NB_ENV) $(PY) -m pytest $(NBVAL_FLAGS) --nb-report=$(REPORTS)/nbval_seconds.json $(NOTEBOOKS) $(ENV_CHECK)
+
+# The same strict nbval on "another CPU": every CPU-dependent choice that the pins should
+# neutralise is flipped the other way (tools/twin_env.py says which and why). Must pass.
+nbval-twin: install
+	env $$($(PY) tools/twin_env.py --machine) $(NB_ENV) $$($(PY) tools/twin_env.py --override) \
+		$(PY) -m pytest $(NBVAL_FLAGS) --nb-report=$(REPORTS)/nbval_twin_seconds.json $(NOTEBOOKS) $(ENV_CHECK)
+
+# The learner's run: every chapter notebook top to bottom in the default environment (no pins,
+# default threads, progress bars on), outputs not compared; it must not raise. Writes each
+# notebook's kernel CPU seconds to $(REPORTS)/learner_cpu.json.
+learner: install
+	$(PY) -m pytest tests/learner -q -p no:cacheprovider $(XDIST) --learner-report=$(REPORTS)/learner_cpu.json
 
 # Checks the site `make book` built. The browser test needs Debian's chromium (and a CJK font
 # for the Chinese terms in its screenshots): installed here when running as root with apt-get,
@@ -71,15 +98,25 @@ site-test: install
 				chromium fonts-wqy-microhei >/dev/null) || echo "apt-get failed: the browser test will skip"; \
 		else echo "chromium not found and cannot install it here (needs root and apt-get)"; fi; \
 	fi
-	$(PY) -m pytest tests/site -q -p no:cacheprovider
+	$(PY) -m pytest tests/site -q -p no:cacheprovider $(XDIST) $(if $(XDIST),--dist loadfile)
 
-test: unit nbval book site-test
+# Every check, step by step, with each step's wall time (also in $(REPORTS)/steps.txt).
+TEST_STEPS := install unit nbval learner book site-test
+test:
+	@mkdir -p $(REPORTS); : > $(REPORTS)/steps.txt; set -e; for step in $(TEST_STEPS); do \
+		start=$$(date +%s); $(MAKE) --no-print-directory $$step; \
+		echo "make $$step: $$(( $$(date +%s) - start )) s" | tee -a $(REPORTS)/steps.txt; done; \
+	echo "== make test: every step passed"; cat $(REPORTS)/steps.txt
 
 notebooks: install
 	$(NB_ENV) $(PY) tools/execute_notebooks.py $(or $(NB),$(NOTEBOOKS))
 
+# JupyterLab refuses to start as root unless told to: root is usual in containers (and in Colab-like
+# machines), so `make lab` adds --allow-root there and says so. LAB_ARGS passes more options.
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: install
-	$(VENV)/bin/jupyter lab
+	@if [ -n "$(LAB_ROOT_FLAG)" ]; then echo "make lab: running as root (uid 0), so JupyterLab starts with --allow-root"; fi
+	$(VENV)/bin/jupyter lab $(LAB_ROOT_FLAG) $(LAB_ARGS)
 
 # Student notebooks, public tests (dlbook/exercise_tests) and autograders (git-ignored) from the masters.
 exercises: install
@@ -91,6 +128,10 @@ grade: install
 		echo "usage: make grade EX=<exercise, e.g. ex01_neurons> SUBMISSIONS=<folder of .ipynb> [TIMEOUT=300]"; exit 2; fi
 	@test -d exercises/autograders/$(EX)/tests || $(PY) tools/make_exercises.py
 	$(PY) -m dlbook.grading exercises/autograders/$(EX) $(SUBMISSIONS) --timeout $(or $(TIMEOUT),300) $(if $(WORKERS),--workers $(WORKERS))
+
+# The pinned variables, for a command run by hand: env $$(make -s print-repro-env) python ...
+print-repro-env:
+	@echo $(REPRO_ENV)
 
 bench: install
 	$(NB_ENV) $(PY) benchmarks/run.py

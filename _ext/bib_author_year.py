@@ -30,17 +30,24 @@ def _surname(person) -> str:
     return _plain(" ".join(person.prelast_names + person.last_names))
 
 
-def author_year(entry) -> str:
+def author_names(entry) -> str:
+    """"Rosenblatt", "Minsky and Papert", "Rumelhart et al." (the title if there is no author)."""
     persons = entry.persons.get("author") or entry.persons.get("editor") or []
     if not persons:
-        names = _plain(entry.fields.get("title", entry.key))
-    elif len(persons) == 1:
-        names = _surname(persons[0])
-    elif len(persons) == 2:
-        names = f"{_surname(persons[0])} and {_surname(persons[1])}"
-    else:
-        names = f"{_surname(persons[0])} et al."
-    return f"{names}, {entry.fields.get('year', 'n.d.')}"
+        return _plain(entry.fields.get("title", entry.key))
+    if len(persons) == 1:
+        return _surname(persons[0])
+    if len(persons) == 2:
+        return f"{_surname(persons[0])} and {_surname(persons[1])}"
+    return f"{_surname(persons[0])} et al."
+
+
+def entry_year(entry) -> str:
+    return entry.fields.get("year", "n.d.")
+
+
+def author_year(entry) -> str:
+    return f"{author_names(entry)}, {entry_year(entry)}"
 
 
 class AuthorYearLabelStyle(BaseLabelStyle):

@@ -21,14 +21,33 @@ __all__ = ["set_seed", "device", "progress_enabled", "numeric_environment", "REP
 #: - ``OMP_NUM_THREADS=1``, ``MKL_NUM_THREADS=1``: one thread, so no reduction is split by core count.
 #: - ``ONEDNN_MAX_CPU_ISA=AVX2`` and, through ``DLBOOK_REPRODUCIBLE=1``, oneDNN switched off in
 #:   PyTorch: oneDNN picks convolution kernels and blockings from the CPU's ISA and cache sizes.
+#: - ``OPENBLAS_CORETYPE=Haswell``, ``OPENBLAS_NUM_THREADS=1``: the OpenBLAS that NumPy and SciPy
+#:   bundle (``libscipy_openblas``) otherwise picks its kernels from the CPU (SkylakeX on an
+#:   AVX-512 machine, Haswell on an AVX2 one) and splits products over every core. Haswell's
+#:   kernels run on every x86-64 CPU with AVX2.
+#: - ``NPY_DISABLE_CPU_FEATURES``: NumPy's own loops (exp, log, tanh, sums...) dispatch at run time
+#:   to the best SIMD target the CPU has. Switching off the targets above AVX2 leaves the AVX2
+#:   level (``X86_V3`` in NumPy >= 2.4's names, as ``numpy.show_runtime()`` reports them) on every
+#:   CPU. Names that this NumPy does not dispatch to are refused with a warning, so the list is the
+#:   one NumPy 2.4 prints here: ``found X86_V3 X86_V4 AVX512_ICL``, ``not_found AVX512_SPR``.
+#:
+#: glibc's libm (``exp``, ``log``... called by Python and some NumPy paths) picks its FMA variant
+#: on every CPU with AVX2 and FMA, and has no AVX-512 variant, so it needs no pin; ``make
+#: nbval-twin`` checks this by hiding AVX-512 from glibc (``GLIBC_TUNABLES``).
 REPRODUCIBLE_ENV: dict[str, str] = {
     "ATEN_CPU_CAPABILITY": "avx2",
     "MKL_CBWR": "COMPATIBLE",
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
     "ONEDNN_MAX_CPU_ISA": "AVX2",
+    "OPENBLAS_CORETYPE": "Haswell",
+    "OPENBLAS_NUM_THREADS": "1",
+    "NPY_DISABLE_CPU_FEATURES": "X86_V4,AVX512_ICL,AVX512_SPR",
     "DLBOOK_REPRODUCIBLE": "1",
 }
+
+#: NumPy's SIMD dispatch targets that stay enabled in the pinned environment (the AVX2 level).
+PINNED_NUMPY_SIMD: list[str] = ["X86_V3"]
 
 
 
@@ -135,9 +154,52 @@ def numeric_environment() -> dict[str, object]:
         "onednn": bool(torch.backends.mkldnn.enabled),
         "deterministic": torch.are_deterministic_algorithms_enabled(),
     }
+    info["numpy_simd"] = numpy_simd_targets()
+    for lib in blas_libraries():
+        info[f"blas {lib['prefix']}"] = f"{lib['architecture']}, {lib['num_threads']} thread(s)"
     for name in REPRODUCIBLE_ENV:
         info[name] = os.environ.get(name)
     return info
+
+
+def numpy_simd_targets() -> list[str]:
+    """NumPy's run-time SIMD dispatch targets that are enabled in this process.
+
+    These are the targets ``numpy.show_runtime()`` lists as *found*, less those switched off by
+    ``NPY_DISABLE_CPU_FEATURES``. Returns an empty list where this NumPy does not say.
+    """
+    try:
+        from numpy._core import _multiarray_umath as umath  # NumPy >= 2
+    except ImportError:  # pragma: no cover - NumPy 1.x
+        from numpy.core import _multiarray_umath as umath  # type: ignore[no-redef]
+    dispatch = getattr(umath, "__cpu_dispatch__", [])
+    features = getattr(umath, "__cpu_features__", {})
+    return [name for name in dispatch if features.get(name)]
+
+
+def blas_libraries() -> list[dict[str, object]]:
+    """The BLAS libraries loaded in this process, as threadpoolctl reports them.
+
+    NumPy and SciPy are imported first so that their bundled OpenBLAS is loaded. Each entry has
+    ``prefix`` (e.g. ``libscipy_openblas``), ``architecture`` (the kernel set OpenBLAS picked,
+    e.g. ``Haswell``) and ``num_threads``, sorted by file name. PyTorch's MKL is linked statically
+    and is not listed (``MKL_CBWR`` pins it). Empty if threadpoolctl is not installed.
+    """
+    try:
+        import threadpoolctl
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return []
+    try:
+        import scipy.linalg  # noqa: F401  - loads SciPy's OpenBLAS, which the course uses too
+    except ImportError:  # pragma: no cover
+        pass
+    infos = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    infos.sort(key=lambda i: os.path.basename(str(i.get("filepath", ""))))
+    return [
+        {"prefix": os.path.basename(str(i["filepath"])).split("-")[0].removesuffix(".so"),
+         "architecture": i.get("architecture"), "num_threads": i.get("num_threads")}
+        for i in infos
+    ]
 
 
 def expected_numeric_environment() -> dict[str, object]:
@@ -147,7 +209,10 @@ def expected_numeric_environment() -> dict[str, object]:
         "threads": 1,
         "onednn": False,
         "deterministic": True,
+        "numpy_simd": list(PINNED_NUMPY_SIMD),
     }
+    for lib in blas_libraries():
+        expected[f"blas {lib['prefix']}"] = "Haswell, 1 thread(s)"
     expected.update(REPRODUCIBLE_ENV)
     return expected
 

@@ -27,6 +27,7 @@ from dlbook.bert import (
     mini_bert_language,
     pretraining_loss,
 )
+from dlbook import bert
 from dlbook.runtime import REPRODUCIBLE_ENV
 from dlbook.transformer import EncoderLayer
 
@@ -231,7 +232,15 @@ def test_shipped_weights_load():
 
 
 def test_pretraining_reproduces_the_shipped_weights(tmp_path):
-    """Re-runs tools/pretrain_mini_bert.py in the pinned environment (about 35 s of CPU)."""
+    """Re-runs tools/pretrain_mini_bert.py in the pinned environment (about 35 s of CPU).
+
+    Bit for bit is a stored-output check: it holds under the pins and with the PyTorch version that
+    made the file. With another version it skips, naming both (the notebook checks the quality).
+    """
+    made_with, here = bert.MINI_BERT_TORCH, torch.__version__.split("+")[0]
+    if here != made_with:
+        pytest.skip(f"the shipped mini-BERT weights were made with torch {made_with}; this is torch {here}, "
+                    "whose kernels may round differently (bit-for-bit rebuild not expected)")
     out = tmp_path / "mini_bert.pt"
     env = {**os.environ, **REPRODUCIBLE_ENV, "DLBOOK_PROGRESS": "0"}
     subprocess.run([sys.executable, str(ROOT / "tools" / "pretrain_mini_bert.py"), "--out", str(out)],

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import make_exercises  # noqa: E402
 from exercise_mistakes import MISTAKES  # noqa: E402
-from notebook_setup import setup_source  # noqa: E402
+from notebook_setup import SETUP_TAG, setup_source  # noqa: E402
 
 from dlbook import grading  # noqa: E402
 from dlbook.grading import batch, codec  # noqa: E402
@@ -128,6 +128,7 @@ def test_student_notebook_layout(name):
     nb = nbformat.read(ROOT / "exercises" / f"{name}.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].source == setup_source(extras="[grade]"), "first cell installs dlbook[grade] in Colab"
+    assert SETUP_TAG in code[0].metadata.get("tags", []), "the set-up cell is hidden on the website"
     assert f'grading.notebook("{name}")' in code[1].source
     text = "\n".join(c.source for c in nb.cells)
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "# SOLUTION", "BEGIN TESTS", "HIDDEN", "ASSIGNMENT CONFIG"):

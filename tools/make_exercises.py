@@ -36,7 +36,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from notebook_setup import setup_source  # noqa: E402
+from notebook_setup import setup_source, tag_setup_cell  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTERS = ROOT / "exercises" / "masters"
@@ -67,6 +67,7 @@ def _student_notebook(path: Path, name: str) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
     first.source = setup_source(extras="[grade]")
+    tag_setup_cell(first)  # hidden on the website, kept in the notebook
     # The page title comes first, above the set-up cell, so the website shows a heading on top.
     title = next((i for i, c in enumerate(nb.cells)
                   if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")), None)

@@ -3,9 +3,10 @@
 Run in the pinned numeric environment, so that the result is bit-for-bit reproducible
 (tests/test_bert.py re-runs this recipe and compares with the shipped file):
 
-    env ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \\
-        ONEDNN_MAX_CPU_ISA=AVX2 DLBOOK_REPRODUCIBLE=1 DLBOOK_PROGRESS=0 \\
-        .venv/bin/python tools/pretrain_mini_bert.py [--out PATH]
+    env $(make -s print-repro-env) DLBOOK_PROGRESS=0 .venv/bin/python tools/pretrain_mini_bert.py [--out PATH]
+
+(the variables are ``dlbook.runtime.REPRODUCIBLE_ENV``). After re-making the file, set
+``dlbook.bert.MINI_BERT_TORCH`` to the PyTorch version that made it.
 
 The recipe is ``dlbook.bert.pretrain(**dlbook.bert.MINI_BERT)``.
 """
@@ -21,7 +22,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dlbook.runtime import expected_numeric_environment, numeric_environment  # noqa: E402
-from dlbook.bert import MINI_BERT, WEIGHTS, pretrain  # noqa: E402
+from dlbook.bert import MINI_BERT, MINI_BERT_TORCH, WEIGHTS, pretrain  # noqa: E402
 from dlbook.bert.pretrain import state_for_saving  # noqa: E402
 
 
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     if numeric_environment() != expected_numeric_environment():
         print(f"not in the pinned numeric environment (see the docstring): {numeric_environment()}", file=sys.stderr)
         return 2
+    if torch.__version__.split("+")[0] != MINI_BERT_TORCH and args.out == WEIGHTS:
+        print(f"note: the shipped weights are declared as made with torch {MINI_BERT_TORCH}, this is "
+              f"{torch.__version__}: update dlbook.bert.MINI_BERT_TORCH", file=sys.stderr)
     model, history = pretrain(**MINI_BERT)
     torch.save(state_for_saving(model), args.out)
     print(f"val masked-token accuracy {history.last('val_mlm_acc'):.3f}, NSP accuracy {history.last('val_nsp_acc'):.3f}; "

@@ -25,6 +25,7 @@ from .model import BertClassifier, BertEmbeddings, BertForPreTraining, BertLayer
 from .params import bert_num_parameters
 from .pretrain import (
     MINI_BERT,
+    MINI_BERT_TORCH,
     WEIGHTS,
     MaskedPairs,
     load_pretrained,
@@ -38,7 +39,7 @@ from .pretrain import (
 )
 
 __all__ = [
-    "CLS", "IGNORE_INDEX", "MASK", "MINI_BERT", "PAD", "SEP", "SPECIAL_TOKENS", "WEIGHTS",
+    "CLS", "IGNORE_INDEX", "MASK", "MINI_BERT", "MINI_BERT_TORCH", "PAD", "SEP", "SPECIAL_TOKENS", "WEIGHTS",
     "BertClassifier", "BertEmbeddings", "BertForPreTraining", "BertLayer", "BertModel", "BertOutput",
     "MaskedPairs", "PairBatch", "TopicLanguage",
     "bert_config", "bert_num_parameters", "load_pretrained", "mask_tokens", "masked_accuracy", "mini_bert",

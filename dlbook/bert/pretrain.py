@@ -20,8 +20,13 @@ from .corpus import PairBatch, TopicLanguage
 from .masking import IGNORE_INDEX, mask_tokens
 from .model import BertForPreTraining, BertModel, bert_config
 
-__all__ = ["MINI_BERT", "WEIGHTS", "MaskedPairs", "load_pretrained", "masked_accuracy", "mini_bert", "mlm_loss",
+__all__ = ["MINI_BERT", "MINI_BERT_TORCH", "WEIGHTS", "MaskedPairs", "load_pretrained", "masked_accuracy", "mini_bert", "mlm_loss",
            "mini_bert_language", "nsp_accuracy", "pretrain", "pretraining_loss"]
+
+#: The PyTorch version that made the shipped weights (``tools/pretrain_mini_bert.py``, pinned
+#: environment). A bit-for-bit rebuild is only expected with this version; others reach the same
+#: quality with different last digits.
+MINI_BERT_TORCH: str = "2.13.0"
 
 #: The mini BERT's sizes and recipe (the shipped weights are ``pretrain(**MINI_BERT)``).
 MINI_BERT: dict = dict(hidden=64, num_layers=2, num_heads=4, intermediate=128, max_len=32, dropout=0.1,

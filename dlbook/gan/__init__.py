@@ -2,13 +2,25 @@
 
 Modules: ``losses`` (the GAN value function's two players, both generator forms, WGAN's critic and
 clipping, the optimal discriminator), ``toy`` (ring of Gaussians, small MLP players), ``metrics`` (mode coverage, Frechet distance),
-``dcgan`` (convolutional generator and discriminator, optionally conditional) and ``train``
+``dcgan`` (convolutional generator and discriminator, optionally conditional), ``judge`` (the
+shipped LeNet-5 that scores generated digits) and ``train``
 (``train_gan``, the alternating loop of Goodfellow et al. 2014, Algorithm 1).
 """
 
 from __future__ import annotations
 
 from .dcgan import SUPPORTED_SIZES, DCGANDiscriminator, DCGANGenerator, dcgan_discriminator, dcgan_generator
+from .judge import (
+    JUDGE_RECIPE,
+    JUDGE_TORCH,
+    JUDGE_WEIGHTS,
+    JudgeData,
+    judge_data,
+    judge_features,
+    load_digit_judge,
+    to_judge,
+    train_digit_judge,
+)
 from .losses import (
     clip_weights,
     critic_loss,
@@ -25,6 +37,10 @@ __all__ = [
     "Coverage",
     "DCGANDiscriminator",
     "DCGANGenerator",
+    "JUDGE_RECIPE",
+    "JUDGE_TORCH",
+    "JUDGE_WEIGHTS",
+    "JudgeData",
     "LOSSES",
     "SUPPORTED_SIZES",
     "clip_weights",
@@ -34,12 +50,17 @@ __all__ = [
     "discriminator_loss",
     "frechet_distance",
     "generator_loss",
+    "judge_data",
+    "judge_features",
+    "load_digit_judge",
     "make_ring",
     "mlp_discriminator",
     "mlp_generator",
     "mode_coverage",
     "optimal_discriminator",
     "ring_centers",
+    "to_judge",
+    "train_digit_judge",
     "train_gan",
     "wgan_generator_loss",
 ]

@@ -1,5 +1,7 @@
 """Every notebook page has a Colab launch button and a download button for its own notebook,
-both derived from the one repository URL in _config.yml."""
+both derived from the one repository URL in _config.yml. The Colab button opens the page's
+Colab-ready copy (tools/colab_notebooks.py) on the branch `launch_buttons.colab_branch`, which the
+Pages workflow fills from the site's colab/ folder; the download button gives the source."""
 
 from __future__ import annotations
 
@@ -40,7 +42,8 @@ def test_every_notebook_page_has_launch_and_download_buttons(site_dir: Path, toc
                                                              book_config: dict) -> None:
     repo = book_config["repository"]
     owner_repo = urlsplit(repo["url"]).path.strip("/")
-    branch = repo.get("branch", "main")
+    branch = book_config["launch_buttons"]["colab_branch"]
+    assert branch and branch != repo.get("branch", "main"), "the Colab copies live on a branch of their own"
     book_path = (repo.get("path_to_book") or "").strip("/")
     colab = book_config["launch_buttons"]["colab_url"].rstrip("/")
     notebooks = notebook_pages(ROOT, toc_path)
@@ -57,6 +60,9 @@ def test_every_notebook_page_has_launch_and_download_buttons(site_dir: Path, toc
         found = colab_links(page, colab)
         if found != [expected]:
             problems.append(f"{doc}: Colab links {found}, expected [{expected!r}]")
+        # What the workflow publishes on that branch: the site's colab/ folder.
+        if not (site_dir / "colab" / (doc + ".ipynb")).is_file():
+            problems.append(f"{doc}: no Colab-ready copy colab/{doc}.ipynb in the site for the button to open")
         downloads = download_links(page)
         ipynb = [d for d in downloads if d.endswith(".ipynb")]
         if len(ipynb) != 1:
