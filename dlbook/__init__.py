@@ -9,10 +9,11 @@ reverse-mode engine), ``optim`` and ``regularization`` (chapter 2), ``conv`` and
 (chapter 3), ``seqdata`` (generated sequence data) and ``rnn`` (recurrent cells, seq2seq) (chapter 4),
 ``attention``, ``transformer`` and ``bert`` (chapter 5), ``gan`` (chapter 6), ``distill`` (chapter 7: distillation
 losses, pruning, quantisation, low rank), ``meta`` (chapter 8: task samplers,
-MAML with ``torch.func``, prototypical networks), ``adversarial`` and ``reading`` (chapter 11: FGSM, PGD,
-adversarial training, HotFlip; SQuAD metrics, span decoding, a generated reading set), ``distributed``
-(chapter 12), ``grading`` (exercise feedback and batch grading; imported on first use, so that
-``import dlbook`` needs no Unix-only module).
+MAML with ``torch.func``, prototypical networks), ``diffusion`` (chapter 9: schedules, denoisers,
+DDPM/DDIM samplers), ``adversarial`` and ``reading`` (chapter 11: FGSM, PGD, adversarial training,
+HotFlip; SQuAD metrics, span decoding, a generated reading set), ``distributed`` (chapter 12),
+``grading`` (exercise feedback and batch grading; imported on first use, so that ``import dlbook``
+needs no Unix-only module).
 
 The public API is stable: names are deprecated before they are removed.
 """
@@ -28,6 +29,7 @@ from . import (
     conv,
     data,
     diagram,
+    diffusion,
     distill,
     gan,
     meta,
@@ -74,6 +76,7 @@ __all__ = [
     "data",
     "device",
     "diagram",
+    "diffusion",
     "distill",
     "evaluate",
     "fit",
