@@ -20,7 +20,9 @@ REPRO_ENV := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE OMP_NUM_THREADS=1 MKL_
 NB_ENV := DLBOOK_PROGRESS=0 DLBOOK_DEVICE=cpu PYTHONHASHSEED=0 $(REPRO_ENV)
 BOOK_FLAGS := -W -n --keep-going
 # Checks run on this many pytest-xdist workers: each kernel is pinned to one thread, so two
-# notebooks share a 2-core machine. WORKERS=0 runs them in one process.
+# notebooks share a 2-core machine. WORKERS=0 runs them in one process. Tests are handed out a
+# file at a time (--dist loadfile): a notebook's cells run in order in one kernel, and a test
+# module's fixtures (e.g. a graded batch of exercise notebooks) are built once, not per worker.
 WORKERS ?= 2
 XDIST = $(if $(filter-out 0,$(WORKERS)),-n $(WORKERS))
 NBVAL_FLAGS = -q -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
@@ -82,7 +84,7 @@ colab: install
 
 unit: install
 	$(ENSURE_BWRAP)
-	$(PY) -m pytest tests --ignore=tests/site --ignore=tests/learner -q --durations=15 $(XDIST)
+	$(PY) -m pytest tests --ignore=tests/site --ignore=tests/learner -q --durations=15 $(XDIST) $(if $(XDIST),--dist loadfile)
 
 # Strict nbval: every cell re-run in the pinned environment and its output compared.
 # Writes each notebook's seconds (from nbval's per-cell durations) to $(REPORTS)/nbval_seconds.json.
