@@ -70,13 +70,17 @@ def test_q_sample_equals_iterated_one_step_noising_in_distribution():
 
 def test_q_sample_formula_per_example_steps_and_errors():
     sched = dm.DDPMSchedule(dm.cosine_betas(50))
-    x0, eps = torch.randn(3, 1, 4, 4), torch.randn(3, 1, 4, 4)
+    g = torch.Generator().manual_seed(0)
+    x0, eps = torch.randn(3, 1, 4, 4, generator=g), torch.randn(3, 1, 4, 4, generator=g)
     t = torch.tensor([0, 17, 49])
     out = sched.q_sample(x0, t, eps)
     for i in range(3):
         ab = sched.alpha_bars[t[i]].float()
         assert torch.allclose(out[i], ab.sqrt() * x0[i] + (1 - ab).sqrt() * eps[i], atol=1e-6)
-    assert torch.allclose(sched.predict_x0(out, t, eps), x0, atol=1e-4)
+    # inverting is well conditioned only while alpha_bar is not tiny: at t = 49 it is about 1e-6, and
+    # x0 = (x_t - sqrt(1 - alpha_bar) eps) / sqrt(alpha_bar) multiplies float32 rounding by about 1e3
+    assert torch.allclose(sched.predict_x0(out[:2], t[:2], eps[:2]), x0[:2], atol=1e-4)
+    assert torch.allclose(sched.predict_x0(out[2:], t[2:], eps[2:]), x0[2:], atol=5e-2)
     with pytest.raises(ValueError, match="LongTensor"):
         sched.q_sample(x0, t.float(), eps)
     with pytest.raises(ValueError, match=r"\[0, 49\]"):

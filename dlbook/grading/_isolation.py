@@ -142,12 +142,15 @@ def bwrap_argv(read: list[str], sockets: str, env: dict[str, str], home_mb: floa
                 out += ["--perms", "0755", "--dir", p]
         return out
 
+    # The private /tmp first, then the read-only binds: a Python environment or course checkout
+    # that lives under /tmp (a CI clone, say) is bound on top of the empty tmpfs, not hidden by it.
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    argv += ["--perms", "1777", "--size", str(64 * 2**20), "--tmpfs", "/tmp"]
+    made.add("/tmp")
     for path in sorted(set(read), key=len):
         if os.path.exists(path) and not _covered(path, bound):
             argv += parents(path) + ["--ro-bind", path, path]
             bound.append(path)
-    argv += ["--proc", "/proc", "--dev", "/dev"]
-    argv += ["--perms", "1777", "--size", str(64 * 2**20), "--tmpfs", "/tmp"]
     argv += ["--perms", "0777", "--size", str(int(home_mb * 2**20)), "--tmpfs", SUBMISSION_HOME]
     argv += parents(SOCKETS_INSIDE) + ["--bind", sockets, SOCKETS_INSIDE, "--chdir", SUBMISSION_HOME, "--clearenv"]
     for key, value in sorted(env.items()):
