@@ -29,7 +29,7 @@ NBVAL_FLAGS = -q -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_s
 	--nbval-cell-timeout=300 $(XDIST) $(if $(XDIST),--dist loadfile)
 REPORTS := _build/reports
 
-.PHONY: help install book colab test unit nbval nbval-twin learner print-repro-env site-test lab bench notebooks exercises grade clean
+.PHONY: help install book colab test unit unit-fast nbval nbval-twin learner print-repro-env site-test lab bench notebooks exercises grade clean
 
 help:
 	@echo "make book       build the website into _build/html (installs into $(VENV) first)"
@@ -37,6 +37,7 @@ help:
 	@echo "make lab        open the course in JupyterLab (MyST rendered by jupyterlab-myst)"
 	@echo "make colab      write the Colab-ready notebooks into the site (make book does this too)"
 	@echo "make notebooks  re-execute chapter notebooks in a fresh kernel (NB=path to pick one)"
+	@echo "make unit-fast  the unit tests without kernels or training (about a minute)"
 	@echo "make bench      speed figures (fit overhead, notebook run times)"
 
 $(PY):
@@ -85,6 +86,11 @@ colab: install
 unit: install
 	$(ENSURE_BWRAP)
 	$(PY) -m pytest tests --ignore=tests/site --ignore=tests/learner -q --durations=15 $(XDIST) $(if $(XDIST),--dist loadfile)
+
+# The unit tests a contributor runs while editing: no kernels, subprocesses or training (the
+# `slow` marker, pyproject.toml); `make unit` runs them all.
+unit-fast: install
+	$(PY) -m pytest tests --ignore=tests/site --ignore=tests/learner -q -m "not slow" --durations=10 $(XDIST) $(if $(XDIST),--dist loadfile)
 
 # Strict nbval: every cell re-run in the pinned environment and its output compared.
 # Writes each notebook's seconds (from nbval's per-cell durations) to $(REPORTS)/nbval_seconds.json.

@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .utils import check_positive_int, eval_mode
+
 __all__ = ["AdversarialBatches", "fgsm", "hotflip_scores", "margin_loss", "pgd", "project_linf", "robust_accuracy"]
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -125,8 +127,7 @@ def pgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, step_siz
         ``x_adv`` ``(B, ...)``, detached, in the ball and the box.
     """
     _check(model, x, y, eps, clip)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    check_positive_int("steps", steps)
     if not step_size > 0:
         raise ValueError(f"step_size must be > 0, got {step_size!r}")
     x = x.detach()
@@ -174,18 +175,14 @@ def robust_accuracy(model: nn.Module, loader: Iterable, attack: Attack | None = 
     """
     if device is None:
         device = next((p.device for p in model.parameters()), torch.device("cpu"))
-    was_training = model.training
-    model.eval()
     correct = total = 0
-    try:
+    with eval_mode(model):
         for x, y in loader:
             x, y = x.to(device), y.to(device)
             if attack is not None:
                 x = attack(model, x, y)
             correct += _correct(model, x, y)
             total += len(y)
-    finally:
-        model.train(was_training)
     if total == 0:
         raise ValueError("robust_accuracy got an empty loader")
     return correct / total
@@ -224,12 +221,8 @@ class AdversarialBatches:
             x, y = x.to(device), y.to(device)
             k = round(self.mix * len(y))
             if k > 0:
-                was_training = self.model.training
-                self.model.eval()
-                try:
+                with eval_mode(self.model):
                     x_adv = self.attack(self.model, x[:k], y[:k])
-                finally:
-                    self.model.train(was_training)
                 x = torch.cat([x_adv, x[k:]]) if k < len(y) else x_adv
             yield x, y
 

@@ -25,6 +25,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .utils import check_positive_int
+
 __all__ = [
     "conv_output_size",
     "conv2d_loops",
@@ -343,8 +345,7 @@ def local_response_norm(
     if not isinstance(x, torch.Tensor) or x.dim() < 3:
         shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
         raise ValueError(f"x must have shape (B, C, ...) with at least 3 dims, got {shape}")
-    if not isinstance(size, int) or size < 1:
-        raise ValueError(f"size must be a positive int, got {size!r}")
+    check_positive_int("size", size)
     channels = x.shape[1]
     squares = x.pow(2)
     sums = torch.zeros_like(x)

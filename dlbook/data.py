@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
+from .utils import check_positive_int
+
 __all__ = [
     "Splits",
     "Loaders",
@@ -73,9 +75,7 @@ class TransformDataset(Dataset):
 
 
 def _check_positive_int(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+    return check_positive_int(name, value)
 
 
 def _check_non_negative(name: str, value: float) -> float:

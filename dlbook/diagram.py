@@ -23,13 +23,20 @@ References:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-__all__ = ["Node", "ArchGraph", "DEFAULT_FOLD", "architecture_graph", "draw_architecture", "draw_architectures"]
+from .utils import eval_mode
+
+if TYPE_CHECKING:
+    from .autograd import Value
+
+__all__ = ["Node", "ArchGraph", "DEFAULT_FOLD", "architecture_graph", "draw_architecture", "draw_architectures",
+           "draw_dag", "draw_graph"]
 
 # Unit types (class names) and functional operations folded into the box before them by default:
 # the box reads "Conv 3x3, 64 · BN · ReLU" instead of three boxes.
@@ -348,13 +355,10 @@ def architecture_graph(
     for m in model.modules():
         handles.append(m.register_forward_pre_hook(rec.pre_hook, with_kwargs=True))
         handles.append(m.register_forward_hook(rec.post_hook, with_kwargs=True))
-    was_training = model.training
-    model.eval()
     try:
-        with torch.no_grad(), rec:
+        with eval_mode(model), torch.no_grad(), rec:
             model(x)
     finally:
-        model.train(was_training)
         for h in handles:
             h.remove()
     graph = ArchGraph(rec.nodes)
@@ -547,3 +551,144 @@ def draw_architecture(
         ax.set_title(title, fontsize=9)
     ax.architecture = graph
     return ax
+
+
+# ----- layered graphs: any DAG, and the computational graph of a dlbook.autograd value -------------
+def draw_dag(
+    layers: Sequence[Sequence[str]],
+    edges: Sequence[tuple[str, str]],
+    ax=None,
+    labels: dict[str, str] | None = None,
+    edge_labels: dict[tuple[str, str], str] | None = None,
+    title: str | None = None,
+    colors: dict[str, str] | None = None,
+):
+    """Draw a layered directed graph with matplotlib boxes and arrows (no graphviz needed).
+
+    Args:
+        layers: node ids, one list per column, left to right.
+        edges: ``(source, target)`` pairs of node ids.
+        labels: text in each box (default: the id); may hold LaTeX in ``$...$``.
+        edge_labels: text written at the middle of some edges.
+        colors: face colour per node id.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.6 * len(layers) + 1, 3.2))
+    labels, edge_labels, colors = labels or {}, edge_labels or {}, colors or {}
+    pos: dict[str, tuple[float, float]] = {}
+    for x, layer in enumerate(layers):
+        for i, node in enumerate(layer):
+            pos[node] = (float(x), (len(layer) - 1) / 2.0 - i)
+    ys = [y for _, y in pos.values()]
+    ax.set_xlim(-0.6, len(layers) - 0.4)  # fix the limits first: box sizes are measured in data units
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+    boxes = {}
+    for node, (x, y) in pos.items():
+        boxes[node] = ax.text(
+            x, y, labels.get(node, node), ha="center", va="center", fontsize=9, zorder=3,
+            bbox=dict(boxstyle="round,pad=0.35", fc=colors.get(node, "white"), ec="0.2"),
+        )
+    renderer = ax.figure.canvas.get_renderer()
+    to_data = ax.transData.inverted()
+    half: dict[str, tuple[float, float]] = {}
+    for node, text in boxes.items():  # half width and height of each box in data units (+ the pad)
+        (x0, y0), (x1, y1) = to_data.transform(text.get_window_extent(renderer).expanded(1.0, 1.0).get_points())
+        pad_x, pad_y = to_data.transform((9, 9)) - to_data.transform((0, 0))
+        half[node] = (abs(x1 - x0) / 2 + abs(pad_x), abs(y1 - y0) / 2 + abs(pad_y))
+
+    def exit_point(node: str, toward: tuple[float, float]) -> tuple[float, float]:
+        (x, y), (w, h) = pos[node], half[node]
+        dx, dy = toward[0] - x, toward[1] - y
+        t = min(w / abs(dx) if dx else np.inf, h / abs(dy) if dy else np.inf)
+        return x + t * dx, y + t * dy  # where the segment leaves the box
+
+    for a, b in edges:
+        if a not in pos or b not in pos:
+            raise KeyError(f"edge ({a!r}, {b!r}) names a node that is in no layer")
+        ax.annotate(
+            "", xy=exit_point(b, pos[a]), xytext=exit_point(a, pos[b]), zorder=1,
+            arrowprops=dict(arrowstyle="-|>", color="0.35", lw=1.0, shrinkA=0, shrinkB=0),
+        )
+        if (a, b) in edge_labels:
+            mx, my = (pos[a][0] + pos[b][0]) / 2, (pos[a][1] + pos[b][1]) / 2
+            ax.text(mx, my + 0.08, edge_labels[(a, b)], ha="center", va="bottom", fontsize=8, color="tab:blue")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def draw_graph(root: Value, ax=None, title: str | None = None, fold_constants: bool = False):
+    """Draw the computational graph behind ``root``: one box per node with its data and grad.
+
+    Operation nodes sit at their depth (longest path from a leaf), ``root`` on the right; each
+    leaf sits one column left of its first consumer, and every column is ordered by where its
+    consumers are, which keeps arrows short. Operation nodes are shaded blue, leaves orange.
+
+    Args:
+        root: the output node; everything it depends on is drawn.
+        ax: matplotlib axes to draw on (a new figure when ``None``).
+        title: the figure title.
+        fold_constants: if True, constants (unlabelled leaves, which Python numbers become, such
+            as the ``0.5`` in ``0.5 * x``, and unlabelled nodes computed from constants alone) get
+            no box of their own: their value is written into the operation that uses them
+            (``* 0.5``), which keeps the graph readable.
+    """
+    import matplotlib.pyplot as plt
+
+    from .autograd import Value, topological_order  # imported here: dlbook.autograd re-exports this function
+
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_graph expects a dlbook.autograd.Value, got {type(root).__name__}")
+    order = topological_order([root])
+    folded: dict[int, list[float]] = {}  # id(operation node) -> values of its folded constant inputs
+    if fold_constants:
+        is_constant: set[int] = set()  # unlabelled leaves, and unlabelled nodes computed only from them
+        for n in order:  # inputs first
+            if not n.label and all(id(p) in is_constant for p in n._parents):
+                is_constant.add(id(n))
+        if id(root) in is_constant:
+            raise ValueError("fold_constants=True needs a root that is not a bare constant")
+        for node in order:
+            folded[id(node)] = [p.data for p in node._parents if id(p) in is_constant]
+        order = [n for n in order if id(n) not in is_constant]
+        kept = {id(n) for n in order}
+        parents_of = {id(n): [p for p in n._parents if id(p) in kept] for n in order}
+    else:
+        parents_of = {id(n): list(n._parents) for n in order}
+    consumers: dict[int, list[Value]] = {id(node): [] for node in order}
+    for node in order:
+        for parent in parents_of[id(node)]:
+            consumers[id(parent)].append(node)
+    depth: dict[int, int] = {}
+    for node in order:  # inputs come first, so their depth is known
+        if node._parents:
+            depth[id(node)] = 1 + max((depth.get(id(p), 0) for p in parents_of[id(node)]), default=0)
+    for node in order:
+        if not node._parents:  # a leaf: as late as possible, next to its first consumer
+            depth[id(node)] = min((depth[id(c)] for c in consumers[id(node)]), default=1) - 1
+    n_layers = max(depth.values()) + 1
+    columns: list[list[Value]] = [[] for _ in range(n_layers)]
+    for node in order:
+        columns[depth[id(node)]].append(node)
+    height: dict[int, float] = {}
+    for col in reversed(columns):  # right to left: consumers are placed before their inputs
+        col.sort(key=lambda n: -np.mean([height[id(c)] for c in consumers[id(n)]]) if consumers[id(n)] else 0.0)
+        for i, node in enumerate(col):
+            height[id(node)] = (len(col) - 1) / 2.0 - i
+    names = {id(node): f"n{i}" for i, node in enumerate(order)}
+    labels, colors = {}, {}
+    for node in order:
+        name = names[id(node)]
+        op = node.op + "".join(f" {c:g}" for c in folded.get(id(node), []))
+        head = f"{node.label} ({op})" if node.label and op else node.label or op or "const"
+        labels[name] = f"{head}\ndata {node.data:.3g}\ngrad {node.grad:.3g}"
+        colors[name] = "#e8f0fe" if node.op else "#fff4e0"
+    layers = [[names[id(n)] for n in col] for col in columns]
+    edges = [(names[id(p)], names[id(node)]) for node in order for p in parents_of[id(node)]]
+    if ax is None:
+        tallest = max(len(col) for col in columns)
+        _, ax = plt.subplots(figsize=(1.5 * n_layers + 1.0, 0.85 * tallest + 1.2))
+    return draw_dag(layers, edges, ax=ax, labels=labels, colors=colors, title=title or "computational graph")

@@ -20,6 +20,8 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
+from .utils import eval_mode
+
 __all__ = ["MLP", "ACTIVATIONS", "get_activation", "collapse_linear", "hidden_activations", "count_dead_units", "count_parameters"]
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
@@ -172,12 +174,10 @@ def hidden_activations(model: MLP, x: torch.Tensor) -> list[torch.Tensor]:
     """
     if not isinstance(model, MLP):
         raise TypeError(f"hidden_activations expects a dlbook.mlp.MLP, got {type(model).__name__}")
-    was_training = model.training
-    model.eval()
     outputs: list[torch.Tensor] = []
     n_hidden = len(model.sizes) - 2
     h = x
-    with torch.no_grad():
+    with eval_mode(model), torch.no_grad():
         linear_seen = 0
         for m in model.layers:
             h = m(h)
@@ -185,7 +185,6 @@ def hidden_activations(model: MLP, x: torch.Tensor) -> list[torch.Tensor]:
                 linear_seen += 1
             elif linear_seen <= n_hidden and not isinstance(m, nn.Dropout) and len(outputs) < linear_seen:
                 outputs.append(h)
-    model.train(was_training)
     return outputs
 
 

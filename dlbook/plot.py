@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from .diagram import draw_architecture, draw_architectures  # block diagrams live in dlbook.diagram; re-exported here
+from .utils import eval_mode
 
 __all__ = ["plot_history", "plot_decision_boundary", "show_images", "plot_functions", "use_book_style",
            "draw_architecture", "draw_architectures"]
@@ -90,15 +91,10 @@ def plot_decision_boundary(
     gx, gy = torch.meshgrid(torch.linspace(x0, x1, resolution), torch.linspace(y0, y1, resolution), indexing="xy")
     grid = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)  # (R*R, 2)
     module = predict if isinstance(predict, torch.nn.Module) else None
-    was_training = module.training if module is not None else False
     if module is not None:
-        module.eval()
-        device = next(module.parameters()).device
-        grid = grid.to(device)
-    with torch.no_grad():
+        grid = grid.to(next(module.parameters()).device)
+    with eval_mode(module), torch.no_grad():
         scores = torch.as_tensor(predict(grid)).detach().cpu()
-    if module is not None:
-        module.train(was_training)
     if scores.dim() == 2 and scores.shape[1] > 1:
         labels = scores.argmax(1)
     else:

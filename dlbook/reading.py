@@ -26,6 +26,7 @@ from torch import nn
 
 from .bert.corpus import TopicLanguage
 from .bert.model import BertModel
+from .utils import check_positive_int, eval_mode
 
 __all__ = ["FactReading", "ReadingBatch", "SpanQA", "decode_spans", "exact_match", "f1_score",
            "normalize_answer", "span_loss", "squad_scores"]
@@ -96,8 +97,7 @@ def decode_spans(start_logits: torch.Tensor, end_logits: torch.Tensor, max_answe
     if start_logits.dim() != 2 or start_logits.shape != end_logits.shape:
         raise ValueError(f"start_logits and end_logits must both be (B, T), got {tuple(start_logits.shape)} and "
                          f"{tuple(end_logits.shape)}")
-    if isinstance(max_answer_len, bool) or not isinstance(max_answer_len, int) or max_answer_len < 1:
-        raise ValueError(f"max_answer_len must be a positive int, got {max_answer_len!r}")
+    check_positive_int("max_answer_len", max_answer_len)
     B, T = start_logits.shape
     i = torch.arange(T, device=start_logits.device)
     allowed = (i[None, :] >= i[:, None]) & (i[None, :] - i[:, None] < max_answer_len)  # (T, T): [start, end]
@@ -284,17 +284,13 @@ class FactReading:
     def predict(self, model: nn.Module, batch: ReadingBatch, max_answer_len: int | None = None,
                 batch_size: int = 512) -> list[str]:
         """``model``'s answers (text) to ``batch``, decoded with :func:`decode_spans` inside the passage."""
-        was_training = model.training
-        model.eval()
         device = next(model.parameters()).device
         out: list[str] = []
-        try:
+        with eval_mode(model):
             for i in range(0, len(batch), batch_size):
                 ids, seg = batch.ids[i:i + batch_size].to(device), batch.segments[i:i + batch_size].to(device)
                 logits = model(ids, seg)                             # (B, T, 2)
                 mask = (seg == 1) & (ids != self.language.sep_id)
                 s, e = decode_spans(logits[..., 0], logits[..., 1], max_answer_len or self.max_value_len, mask)
                 out += self.span_text(ids.cpu(), s.cpu(), e.cpu())
-        finally:
-            model.train(was_training)
         return out

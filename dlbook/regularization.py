@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .utils import check_positive_int
+
 __all__ = [
     "dropout_direct",
     "dropout_inverted",
@@ -140,8 +142,7 @@ class BatchNorm(nn.Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True):
         super().__init__()
-        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features <= 0:
-            raise ValueError(f"num_features must be a positive int, got {num_features!r}")
+        check_positive_int("num_features", num_features)
         if momentum is not None and not 0.0 <= momentum <= 1.0:
             raise ValueError(f"momentum must be in [0, 1] or None, got {momentum}")
         if eps < 0:
@@ -209,8 +210,7 @@ def random_shift(images: torch.Tensor, max_shift: int = 1, padding_mode: str = "
     images = _check_tensor(images, "images")
     if images.dim() not in (3, 4):
         raise ValueError(f"random_shift expects images (C, H, W) or (N, C, H, W), got shape {tuple(images.shape)}")
-    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
-        raise ValueError(f"max_shift must be a non-negative int, got {max_shift!r}")
+    check_positive_int("max_shift", max_shift, minimum=0)
     if padding_mode not in ("replicate", "constant"):
         raise ValueError(f"padding_mode must be 'replicate' or 'constant', got {padding_mode!r}")
     single = images.dim() == 3

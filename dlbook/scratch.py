@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from .utils import check_positive_int
+
 __all__ = ["sigmoid", "BPNetwork", "train_standard", "train_accumulated", "PARAM_NAMES"]
 
 PARAM_NAMES = ("V", "gamma", "W", "theta")
@@ -47,9 +49,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def _check_dim(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+    return check_positive_int(name, value)
 
 
 class BPNetwork:

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from .runtime import progress_enabled
+from .utils import eval_mode
 
 __all__ = ["History", "accuracy", "evaluate", "fit", "predict"]
 
@@ -199,25 +200,15 @@ def evaluate(
         ``{"loss": ..., <metric name>: ...}`` averaged over samples.
     """
     device = torch.device(device) if device is not None else _model_device(model)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            return _run_epoch(model, loss_fn, loader, dict(metrics or {}), device, None, None, "the loader")
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.no_grad():
+        return _run_epoch(model, loss_fn, loader, dict(metrics or {}), device, None, None, "the loader")
 
 
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
     """Model outputs for a tensor of inputs, in eval mode, batched, returned on the CPU."""
     device = _model_device(model)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            return torch.cat([model(x[i : i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)])
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.no_grad():
+        return torch.cat([model(x[i : i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)])
 
 
 def fit(

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .attention import LearnedPositionalEmbedding, MultiHeadAttention, SinusoidalPositionalEncoding, causal_mask
+from .utils import check_positive_int
 
 __all__ = [
     "DecoderLayer",
@@ -72,6 +73,14 @@ class TransformerConfig:
     norm_eps: float = 1e-5
 
     def __post_init__(self) -> None:
+        for name in ("d_model", "num_heads", "d_ff", "num_layers", "max_len"):
+            check_positive_int(name, getattr(self, name))
+        if self.num_decoder_layers is not None:
+            check_positive_int("num_decoder_layers", self.num_decoder_layers)
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not self.norm_eps > 0:
+            raise ValueError(f"norm_eps must be > 0, got {self.norm_eps}")
         if self.activation not in _ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {self.activation!r}")
         if self.d_model % self.num_heads:

@@ -231,6 +231,7 @@ def test_shipped_weights_load():
     assert len(out.hidden_states) == MINI_BERT["num_layers"] + 1 and out.pooled.shape == (4, MINI_BERT["hidden"])
 
 
+@pytest.mark.slow
 def test_pretraining_reproduces_the_shipped_weights(tmp_path):
     """Re-runs tools/pretrain_mini_bert.py in the pinned environment (about 35 s of CPU).
 

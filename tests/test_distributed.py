@@ -17,6 +17,8 @@ import torch
 from dlbook import distributed as D
 from dlbook.distributed.launch import _alive
 
+pytestmark = pytest.mark.slow  # kernels, subprocesses or training: left out of make unit-fast
+
 
 # --- cost arithmetic -----------------------------------------------------------------------------
 

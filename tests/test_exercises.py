@@ -20,25 +20,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import make_exercises  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tests" / "grading_attacks"))
+from attacks import PATCHES  # noqa: E402
 from exercise_mistakes import MISTAKES, readme_table  # noqa: E402
 from notebook_setup import SETUP_TAG, setup_source  # noqa: E402
 
 from dlbook import grading  # noqa: E402
 from dlbook.grading import batch, codec  # noqa: E402
 
-EXERCISES = ["ex00_introduction", "ex01_neurons", "ex02_backprop", "ex03_cnn", "ex04_rnn", "ex05_transformer", "ex06_gan",
-             "ex07_distillation", "ex08_meta_learning"]
-CHAPTER_DIRS = {
-    "ex00_introduction": "chapters/00_introduction",
-    "ex01_neurons": "chapters/01_neurons",
-    "ex02_backprop": "chapters/02_backprop",
-    "ex03_cnn": "chapters/03_cnn",
-    "ex04_rnn": "chapters/04_rnn",
-    "ex05_transformer": "chapters/05_transformer",
-    "ex06_gan": "chapters/06_gan",
-    "ex07_distillation": "chapters/07_distillation",
-    "ex08_meta_learning": "chapters/08_meta_learning",
-}
+pytestmark = pytest.mark.slow  # kernels, subprocesses or training: left out of make unit-fast
+
+# Every exercise on disk (a master in exercises/masters/), each beside the chapter it closes.
+EXERCISES = sorted(p.stem for p in (ROOT / "exercises" / "masters").glob("ex[0-9][0-9]_*.ipynb"))
+CHAPTER_DIRS = {ex: f"chapters/{ex[2:]}" for ex in EXERCISES}
 # The numeric-answer and train-to-a-threshold question of each exercise.
 NUMERIC = {"ex00_introduction": ("q3", "w_two_steps"), "ex01_neurons": ("q4", "n_params"),
            "ex02_backprop": ("q5", "p_after_first_step"), "ex03_cnn": ("q4", "lenet5_params"),
@@ -51,6 +46,16 @@ THRESHOLD = {"ex00_introduction": "q4", "ex01_neurons": "q5", "ex02_backprop": "
 # How each threshold question states its bar (default: an accuracy or a loss).
 THRESHOLD_TEXT = {"ex06_gan": ("at least 7 of the 8 modes",), "ex07_distillation": ("92%",),
                   "ex08_meta_learning": ("80%",)}
+
+
+def test_every_exercise_on_disk_is_described_here():
+    """A new exercise must name its numeric and threshold questions below, and close a chapter."""
+    assert len(EXERCISES) >= 9, EXERCISES
+    assert set(NUMERIC) == set(THRESHOLD) == set(EXERCISES), (
+        f"describe every exercise of exercises/masters/ in NUMERIC and THRESHOLD: "
+        f"missing {sorted(set(EXERCISES) - set(NUMERIC))}, stale {sorted(set(NUMERIC) - set(EXERCISES))}")
+    missing = [d for d in CHAPTER_DIRS.values() if not (ROOT / d).is_dir()]
+    assert not missing, f"exercises whose chapter folder does not exist: {missing}"
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -231,17 +236,9 @@ DUMMIES = {
     "distil_student": "return nn.Sequential(nn.Linear(64, 12), nn.ReLU(), nn.Linear(12, 10))",  # untrained: far below 92%
     "train_protonet": "return nn.Flatten()",  # raw pixels: about 67%, below the 80% asked
 }
-TAMPER = """
-import numpy as np, numpy.testing, torch, torch.testing, doctest, dlbook
-np.allclose = np.array_equal = lambda *a, **k: True
-np.isclose = lambda *a, **k: np.array(True)
-np.testing.assert_allclose = np.testing.assert_array_equal = np.testing.assert_equal = lambda *a, **k: None
-torch.allclose = torch.equal = lambda *a, **k: True
-torch.testing.assert_close = lambda *a, **k: None
-dlbook.accuracy = lambda *a, **k: torch.tensor(1.0)
-dlbook.train.accuracy = dlbook.accuracy
-doctest.DocTestRunner.run = lambda self, *a, **k: doctest.TestResults(0, 0)
-"""
+# Every comparison the grader might use, monkeypatched in the submission's kernel: the same
+# patches as the attack suite's (one source, tests/grading_attacks/attacks.py).
+TAMPER = PATCHES
 
 
 def _tampered(name: str, path: Path) -> Path:

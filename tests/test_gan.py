@@ -234,6 +234,7 @@ def test_shipped_digit_judge_reads_real_digits():
         g.load_digit_judge("/nonexistent/judge.pt")
 
 
+@pytest.mark.slow
 def test_training_reproduces_the_shipped_judge(tmp_path):
     """Re-runs tools/train_digit_judge.py in the pinned environment (about 13 s of CPU)."""
     import os

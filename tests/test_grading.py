@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import make_exercises  # noqa: E402
 
+pytestmark = pytest.mark.slow  # kernels, subprocesses or training: left out of make unit-fast
+
 EX = "ex00_introduction"
 FULL = {"q1": 2.0, "q2": 3.0, "q3": 1.0, "q4": 3.0}  # points of exercise 0, per question
 SEED = 1234  # the tests fix the seed of the hidden inputs; a real batch draws one

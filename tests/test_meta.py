@@ -209,6 +209,7 @@ def test_prototypes_and_logits_against_torch():
         meta.protonet_logits(q, protos[:, :4])
 
 
+@pytest.mark.slow
 def test_protonet_loss_trains_an_embedding():
     x, y, train, _, _ = meta.rotated_digit_classes()
     torch.manual_seed(0)

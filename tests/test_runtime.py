@@ -63,6 +63,7 @@ def test_makefile_pins_the_environment_dlbook_documents():
     assert _makefile_repro_env() == REPRODUCIBLE_ENV
 
 
+@pytest.mark.slow
 def test_numeric_environment_in_a_pinned_subprocess():
     """A process started with the pinned variables reads exactly the expected environment."""
     import json

@@ -13,10 +13,11 @@ from typing import Iterable
 
 import torch
 
-__all__ = ["IGNORE_INDEX", "mask_tokens"]
+# The label of a position where no prediction is asked (``nn.CrossEntropyLoss``'s default
+# ``ignore_index``): one constant for the package, re-exported here as dlbook.bert.IGNORE_INDEX.
+from ..seqdata.vocab import IGNORE_INDEX
 
-#: The label of a position where no prediction is asked: ``nn.CrossEntropyLoss``'s default ``ignore_index``.
-IGNORE_INDEX = -100
+__all__ = ["IGNORE_INDEX", "mask_tokens"]
 
 
 def mask_tokens(ids: torch.Tensor, vocab_size: int, mask_id: int, special_ids: Iterable[int] = (),

@@ -10,6 +10,8 @@ weights across all layers; both are options here.
 
 from __future__ import annotations
 
+from ..utils import check_positive_int
+
 __all__ = ["bert_num_parameters"]
 
 
@@ -44,8 +46,7 @@ def bert_num_parameters(vocab_size: int, hidden: int, num_layers: int, intermedi
     """
     for name, v in (("vocab_size", vocab_size), ("hidden", hidden), ("num_layers", num_layers),
                     ("max_position", max_position), ("type_vocab_size", type_vocab_size)):
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
+        check_positive_int(name, v)
     if nsp_head and not pooler:
         raise ValueError("the NSP head sits on the pooler: nsp_head=True needs pooler=True")
     V, H, L, P, S = vocab_size, hidden, num_layers, max_position, type_vocab_size

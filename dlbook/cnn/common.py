@@ -7,6 +7,9 @@ from typing import NamedTuple, Sequence
 import torch
 from torch import nn
 
+from ..mlp import ACTIVATIONS, count_parameters
+from ..utils import eval_mode
+
 
 __all__ = ["ScaledTanh", "ImageClassifier", "LayerRow", "layer_table", "format_table", "count_params"]
 
@@ -85,8 +88,11 @@ class LayerRow(NamedTuple):
 
 
 def count_params(module: nn.Module, trainable_only: bool = True) -> int:
-    """Number of (trainable) parameters of ``module``; works on the ``meta`` device too."""
-    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
+    """Number of (trainable) parameters of ``module``; works on the ``meta`` device too.
+
+    The same count as :func:`dlbook.mlp.count_parameters` (both names stay: notebooks use both).
+    """
+    return count_parameters(module, trainable_only)
 
 
 def layer_table(model: nn.Module, input_shape: Sequence[int], depth: int | None = None) -> list[LayerRow]:
@@ -129,13 +135,10 @@ def layer_table(model: nn.Module, input_shape: Sequence[int], depth: int | None 
         hooks.append(module.register_forward_hook(hook))
     parameter = next(model.parameters(), None)
     device = parameter.device if parameter is not None else torch.device("cpu")
-    was_training = model.training
-    model.eval()
     try:
-        with torch.no_grad():
+        with eval_mode(model), torch.no_grad():
             model(torch.zeros(1, *[int(s) for s in input_shape], device=device))
     finally:
-        model.train(was_training)
         for h in hooks:
             h.remove()
     return rows
@@ -153,10 +156,10 @@ def format_table(rows: Sequence[LayerRow], total: int | None = None) -> str:
 
 
 def _activation(name: str) -> nn.Module:
-    table = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "scaled_tanh": lambda: ScaledTanh()}
+    table = {"sigmoid", "tanh", "relu", "scaled_tanh"}  # the activations LeNet/AlexNet builders offer
     if name not in table:
         raise ValueError(f"activation must be one of {sorted(table)}, got {name!r}")
-    return table[name]()
+    return ScaledTanh() if name == "scaled_tanh" else ACTIVATIONS[name]()
 
 
 def _pool(name: str, kernel: int = 2, stride: int = 2) -> nn.Module:

@@ -14,6 +14,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from ..utils import check_positive_int
+
 __all__ = ["timestep_embedding", "MLPDenoiser", "UNet"]
 
 
@@ -83,10 +85,8 @@ class MLPDenoiser(nn.Module):
                  num_classes: int | None = None, fourier: int = 0) -> None:
         super().__init__()
         for name, v in (("dim", dim), ("hidden", hidden), ("depth", depth), ("emb_dim", emb_dim)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
-        if isinstance(fourier, bool) or not isinstance(fourier, int) or fourier < 0:
-            raise ValueError(f"fourier must be a non-negative int, got {fourier!r}")
+            check_positive_int(name, v)
+        check_positive_int("fourier", fourier, minimum=0)
         self.dim = dim
         self.fourier = fourier
         self.register_buffer("freqs", math.pi * 2.0 ** torch.arange(fourier, dtype=torch.float32), persistent=False)

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from .schedule import DDPMSchedule
+from ..utils import check_positive_int
 
 __all__ = ["NoisePrediction", "FlowMatching", "prediction_loss", "DiffusionBatches", "flow_sample"]
 
@@ -92,8 +93,7 @@ class FlowMatching(nn.Module):
 @torch.no_grad()
 def flow_sample(velocity: nn.Module, z: torch.Tensor, steps: int = 50, time_scale: float = 1000.0) -> torch.Tensor:
     """Integrate ``dx/ds = v(x, s)`` from ``s = 0`` (noise ``z``) to ``s = 1`` with ``steps`` Euler steps."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    check_positive_int("steps", steps)
     x = z
     for i in range(steps):
         s = torch.full((len(x),), i / steps * time_scale, device=x.device)

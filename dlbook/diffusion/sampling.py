@@ -18,6 +18,7 @@ from typing import Callable
 import torch
 
 from .schedule import DDPMSchedule
+from ..utils import check_positive_int
 
 __all__ = [
     "EpsModel",
@@ -256,8 +257,7 @@ def repaint_sample(
     Returns:
         ``x_0``: known pixels equal to ``x0_known`` where ``mask`` is 1.
     """
-    if isinstance(resample, bool) or not isinstance(resample, int) or resample < 1:
-        raise ValueError(f"resample must be a positive int, got {resample!r}")
+    check_positive_int("resample", resample)
     if x0_known.shape != x_T.shape:
         raise ValueError(f"x0_known and x_T must have the same shape, got {tuple(x0_known.shape)} and {tuple(x_T.shape)}")
 

@@ -18,13 +18,13 @@ import math
 
 import torch
 
+from ..utils import check_positive_int
+
 __all__ = ["linear_betas", "cosine_betas", "DDPMSchedule"]
 
 
 def _check_T(T: int) -> int:
-    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
-        raise ValueError(f"T must be a positive int, got {T!r}")
-    return T
+    return check_positive_int("T", T)
 
 
 def linear_betas(T: int = 1000, start: float = 1e-4, end: float = 0.02) -> torch.Tensor:

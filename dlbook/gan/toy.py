@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from ..data import make_ring
+from ..utils import check_positive_int
 
 __all__ = ["ring_centers", "make_ring", "mlp_generator", "mlp_discriminator"]
 
@@ -23,8 +24,7 @@ def ring_centers(modes: int = 8, radius: float = 2.0) -> torch.Tensor:
     Returns:
         ``(modes, 2)`` float32.
     """
-    if isinstance(modes, bool) or not isinstance(modes, int) or modes < 1:
-        raise ValueError(f"modes must be a positive int, got {modes!r}")
+    check_positive_int("modes", modes)
     angles = 2 * math.pi * torch.arange(modes, dtype=torch.float32) / modes
     return radius * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)  # (modes, 2)
 
@@ -41,8 +41,7 @@ def _mlp(sizes: list[int], activation: type[nn.Module]) -> nn.Sequential:
 def mlp_generator(latent_dim: int = 2, hidden: int = 64, depth: int = 3, out_dim: int = 2) -> nn.Sequential:
     """A small generator ``z (B, latent_dim) -> x (B, out_dim)``: ``depth`` linear layers, ReLU between."""
     for name, v in (("latent_dim", latent_dim), ("hidden", hidden), ("depth", depth), ("out_dim", out_dim)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
+        check_positive_int(name, v)
     return _mlp([latent_dim] + [hidden] * (depth - 1) + [out_dim], nn.ReLU)
 
 
@@ -53,6 +52,5 @@ def mlp_discriminator(in_dim: int = 2, hidden: int = 64, depth: int = 3) -> nn.S
     inside the loss) and the critic's value for a WGAN, which has no sigmoid at all.
     """
     for name, v in (("in_dim", in_dim), ("hidden", hidden), ("depth", depth)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
+        check_positive_int(name, v)
     return _mlp([in_dim] + [hidden] * (depth - 1) + [1], lambda: nn.LeakyReLU(0.2))

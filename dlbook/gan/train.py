@@ -15,6 +15,7 @@ from torch import nn
 
 from ..train import History
 from .losses import clip_weights, critic_loss, discriminator_loss, generator_loss, wgan_generator_loss
+from ..utils import check_positive_int
 
 __all__ = ["LOSSES", "train_gan"]
 
@@ -68,8 +69,7 @@ def train_gan(
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     for name, v in (("steps", steps), ("batch_size", batch_size), ("d_steps", d_steps), ("log_every", log_every)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < (0 if name == "steps" else 1):
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
+        check_positive_int(name, v, minimum=0 if name == "steps" else 1)
     if loss == "wgan":
         opt_g = torch.optim.RMSprop(generator.parameters(), lr=lr_g)
         opt_d = torch.optim.RMSprop(discriminator.parameters(), lr=lr_d)

@@ -11,7 +11,8 @@ import math
 from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F
+
+from .. import regularization
 
 __all__ = [
     "SINUSOID_AMPLITUDE",
@@ -248,17 +249,5 @@ def random_shift(images: torch.Tensor, max_shift: int = 1, generator: torch.Gene
     """
     if images.dim() != 4:
         raise ValueError(f"images must have shape (B, C, H, W), got {tuple(images.shape)}")
-    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
-        raise ValueError(f"max_shift must be a non-negative int, got {max_shift!r}")
-    if max_shift == 0:
-        return images.clone()
-    b, _, h, w = images.shape
-    m = max_shift
-    padded = F.pad(images, (m, m, m, m), mode="replicate")  # (B, C, H + 2m, W + 2m)
-    offsets = torch.randint(0, 2 * m + 1, (b, 2), generator=generator)  # (B, 2): crop corner of each image
-    rows = offsets[:, 0, None] + torch.arange(h)  # (B, H)
-    cols = offsets[:, 1, None] + torch.arange(w)  # (B, W)
-    batch = torch.arange(b)[:, None, None]  # (B, 1, 1)
-    # advanced indexing picks padded[b, :, rows[b, i], cols[b, j]] -> (B, H, W, C)
-    out = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]]
-    return out.permute(0, 3, 1, 2).contiguous()  # (B, C, H, W)
+    # the same pad-then-crop as chapter 2's augmentation, one shift per image
+    return regularization.random_shift(images, max_shift, padding_mode="replicate", generator=generator)

@@ -3,7 +3,7 @@
 - :mod:`~dlbook.rnn.cells`: ``RNNCell``, ``LSTMCell``, ``GRUCell`` (load torch's state dicts) and ``unroll``;
 - :mod:`~dlbook.rnn.seq2seq`: ``Encoder``, ``BahdanauAttention``, ``Decoder``, ``Seq2Seq``;
 - :mod:`~dlbook.rnn.lm`: ``CharLM`` and ``generate``;
-- :mod:`~dlbook.rnn.training`: ``sequence_cross_entropy``, ``token_accuracy``, ``exact_match``.
+- :mod:`~dlbook.rnn.metrics`: ``sequence_cross_entropy``, ``token_accuracy``, ``exact_match``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from .cells import GRUCell, LSTMCell, RNNCell, unroll
 from .lm import CharLM, generate
 from .seq2seq import BahdanauAttention, Decoder, Encoder, Seq2Seq
-from .training import exact_match, sequence_cross_entropy, token_accuracy
+from .metrics import exact_match, sequence_cross_entropy, token_accuracy
 
 __all__ = [
     "BahdanauAttention",

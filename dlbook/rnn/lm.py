@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..utils import eval_mode
+
 __all__ = ["CharLM", "generate"]
 
 _RNNS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -50,17 +52,15 @@ def generate(model: CharLM, prefix: torch.Tensor, length: int, temperature: floa
         raise ValueError(f"prefix must be a non-empty (T0,) tensor of ids, got {tuple(prefix.shape)}")
     if not greedy and temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
-    was_training = model.training
-    model.eval()
-    logits, state = model.forward_with_state(prefix[None], None)     # (1, T0, V)
     out = []
-    for _ in range(length):
-        last = logits[0, -1]                                          # (V,)
-        if greedy:
-            nxt = last.argmax()
-        else:
-            nxt = torch.multinomial(torch.softmax(last / temperature, dim=-1), 1, generator=generator)[0]
-        out.append(int(nxt))
-        logits, state = model.forward_with_state(nxt.view(1, 1), state)
-    model.train(was_training)
+    with eval_mode(model):
+        logits, state = model.forward_with_state(prefix[None], None)     # (1, T0, V)
+        for _ in range(length):
+            last = logits[0, -1]                                          # (V,)
+            if greedy:
+                nxt = last.argmax()
+            else:
+                nxt = torch.multinomial(torch.softmax(last / temperature, dim=-1), 1, generator=generator)[0]
+            out.append(int(nxt))
+            logits, state = model.forward_with_state(nxt.view(1, 1), state)
     return torch.tensor(out, dtype=torch.long)

@@ -1,33 +1,14 @@
-"""Losses and metrics for sequence outputs ``(B, T, V)`` with labels ``(B, T)`` (-100 = ignored)."""
+"""Deprecated: the sequence losses and metrics moved to :mod:`dlbook.rnn.metrics` (the module
+holds no training code). This alias keeps old notebooks working and will be removed in a later
+release; import from ``dlbook.rnn`` or ``dlbook.rnn.metrics`` instead."""
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
+import warnings
+
+from .metrics import exact_match, sequence_cross_entropy, token_accuracy
 
 __all__ = ["exact_match", "sequence_cross_entropy", "token_accuracy"]
 
-
-def _check(logits: torch.Tensor, labels: torch.Tensor) -> None:
-    if logits.dim() != 3 or labels.shape != logits.shape[:2]:
-        raise ValueError(f"expected logits (B, T, V) and labels (B, T), got {tuple(logits.shape)} and {tuple(labels.shape)}")
-
-
-def sequence_cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy per real label position; labels equal to -100 are skipped."""
-    _check(logits, labels)
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)  # (B*T, V)
-
-
-def token_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Fraction of real label positions whose argmax is right."""
-    _check(logits, labels)
-    real = labels != -100
-    return ((logits.argmax(-1) == labels) & real).sum() / real.sum().clamp(min=1)
-
-
-def exact_match(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Fraction of sequences whose every real label position is right."""
-    _check(logits, labels)
-    ok = (logits.argmax(-1) == labels) | (labels == -100)
-    return ok.all(dim=1).float().mean()
+warnings.warn("dlbook.rnn.training is deprecated: import from dlbook.rnn.metrics (or dlbook.rnn)",
+              DeprecationWarning, stacklevel=2)

@@ -225,7 +225,8 @@ name = "X\nalice.ipynb 16/16 ok\r\x1b[2J=HYPERLINK(\"http://evil\")" + "A" * 200
 raise type(name, (Exception,), {})("\n".join(["bob.ipynb,9,9,9,9,36,36,ok"] * 1000))
 '''
 
-# Monkeypatching every comparison the grader might use (in its own kernel).
+# Monkeypatching every comparison the grader might use (in its own kernel). tests/test_exercises.py
+# appends the same patches to every exercise's dummy answers.
 PATCHES = r'''
 import numpy as np, numpy.testing, torch, torch.testing, doctest, dlbook
 np.allclose = np.array_equal = lambda *a, **k: True
@@ -234,6 +235,7 @@ np.testing.assert_allclose = np.testing.assert_array_equal = np.testing.assert_e
 torch.allclose = torch.equal = lambda *a, **k: True
 torch.testing.assert_close = lambda *a, **k: None
 dlbook.accuracy = lambda *a, **k: torch.tensor(1.0)
+dlbook.train.accuracy = dlbook.accuracy
 doctest.DocTestRunner.run = lambda self, *a, **k: doctest.TestResults(0, 0)
 '''
 

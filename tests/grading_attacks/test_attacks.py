@@ -41,6 +41,8 @@ sys.path.insert(0, str(HERE))
 import make_exercises  # noqa: E402
 from attacks import ATTACKS, FIRST, PATCHES  # noqa: E402
 
+pytestmark = pytest.mark.slow  # kernels, subprocesses or training: left out of make unit-fast
+
 EX = "ex00_introduction"
 FULL = {"q1": 2.0, "q2": 3.0, "q3": 1.0, "q4": 3.0}
 SEED = 1234
