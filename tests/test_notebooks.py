@@ -16,6 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from notebook_setup import setup_source  # noqa: E402
+from chapter_code import chapter_modules, chapters, code_cell  # noqa: E402
 from toc import toc_files  # noqa: E402
 
 CHAPTER_NOTEBOOKS = sorted(ROOT.glob("chapters/*/*.ipynb"))
@@ -108,3 +109,21 @@ def test_package_metadata_names_the_same_repository():
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     homepage = re.search(r'^Homepage\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M)
     assert homepage and homepage.group(1) == config["repository"]["url"]
+
+
+@pytest.mark.parametrize("chapter", chapters(), ids=lambda p: p.name)
+def test_the_readme_and_the_index_page_name_the_modules_the_notebooks_use(chapter):
+    """The README's "code in dlbook" column and the chapter page's Code line follow the imports."""
+    expected = code_cell(chapter_modules(chapter))
+    number = int(chapter.name[:2])
+    rows = [line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+            if line.startswith(f"| {number} | ")]
+    assert len(rows) == 1, f"README.md: expected one chapter-table row for chapter {number}, found {len(rows)}"
+    cell = rows[0].rstrip(" |").rsplit(" | ", 1)[-1]
+    assert cell == expected, (f"README.md, chapter {number}: the code column says {cell}, but the notebooks use "
+                              f"{expected}: run python tools/chapter_code.py and update the row")
+    index = chapter / "index.md"
+    if index.exists():
+        line = f"**Code in `dlbook`:** {expected} "
+        assert line in index.read_text(encoding="utf-8"), (
+            f"{index.relative_to(ROOT)}: its Code line must read {line!r}... (python tools/chapter_code.py)")
