@@ -215,6 +215,56 @@ def test_train_gan_conditional_passes_labels():
     assert len(h["g_loss"]) == 2
 
 
+def _ring_players(seed=0):
+    torch.manual_seed(seed)
+    return gan.mlp_generator(2, 16), gan.mlp_discriminator(2, 16)
+
+
+def _ring_real(n):
+    return gan.make_ring(n, seed=int(torch.randint(1000, ())))[0]
+
+
+def _ring_latent(n):
+    return torch.randn(n, 2)
+
+
+def test_train_gan_resumed_with_its_optimizers_equals_one_long_run():
+    G1, D1 = _ring_players()
+    torch.manual_seed(1)
+    gan.train_gan(G1, D1, _ring_real, _ring_latent, 6, batch_size=16, log_every=1)
+    G2, D2 = _ring_players()
+    opts = (torch.optim.Adam(G2.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+            torch.optim.Adam(D2.parameters(), lr=2e-4, betas=(0.5, 0.999)))
+    torch.manual_seed(1)
+    h = gan.train_gan(G2, D2, _ring_real, _ring_latent, 3, batch_size=16, log_every=1, optimizers=opts)
+    h = gan.train_gan(G2, D2, _ring_real, _ring_latent, 3, batch_size=16, log_every=1, optimizers=opts, history=h)
+    assert h["step"] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    for a, b in zip(list(G1.parameters()) + list(D1.parameters()), list(G2.parameters()) + list(D2.parameters())):
+        assert torch.equal(a, b)
+    # without the optimizers, the second call starts Adam afresh: a different model
+    G3, D3 = _ring_players()
+    torch.manual_seed(1)
+    h3 = gan.train_gan(G3, D3, _ring_real, _ring_latent, 3, batch_size=16, log_every=1)
+    gan.train_gan(G3, D3, _ring_real, _ring_latent, 3, batch_size=16, log_every=1, history=h3)
+    assert not all(torch.equal(a, b) for a, b in zip(G1.parameters(), G3.parameters()))
+    with pytest.raises(TypeError, match="pair"):
+        gan.train_gan(G3, D3, _ring_real, _ring_latent, 1, optimizers=(opts[0],))
+
+
+def test_train_gan_callback_can_stop_the_run_and_the_device_is_used():
+    G, D = _ring_players()
+    seen = []
+
+    def stop_at_4(step, history):
+        seen.append(step)
+        return step >= 4
+
+    h = gan.train_gan(G, D, _ring_real, _ring_latent, 10, batch_size=8, log_every=2, callback=stop_at_4,
+                      device="cpu")
+    assert seen == [2, 4] and h["step"] == [2.0, 4.0]
+    assert next(G.parameters()).device.type == "cpu"
+
+
 # --- the shipped digit judge (chapter 6's notebooks 3 and 4 load it instead of training it twice)
 
 

@@ -13,9 +13,9 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ..train import History
-from .losses import clip_weights, critic_loss, discriminator_loss, generator_loss, wgan_generator_loss
+from ..train import History, _model_device
 from ..utils import check_positive_int
+from .losses import clip_weights, critic_loss, discriminator_loss, generator_loss, wgan_generator_loss
 
 __all__ = ["LOSSES", "train_gan"]
 
@@ -42,8 +42,10 @@ def train_gan(
     betas: tuple[float, float] = (0.5, 0.999),
     clip: float = 0.01,
     log_every: int = 50,
-    callback: Callable[[int, History], None] | None = None,
+    callback: Callable[[int, History], bool | None] | None = None,
     history: History | None = None,
+    optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer] | None = None,
+    device: torch.device | str | None = None,
 ) -> History:
     """Train a GAN (or a WGAN) for ``steps`` generator updates.
 
@@ -59,7 +61,14 @@ def train_gan(
         lr_g, lr_d, betas: the optimisers' settings (betas for Adam only).
         clip: WGAN's clipping constant c.
         log_every: record the losses every this many generator steps (and at the last one).
-        callback: called as ``callback(step, history)`` after each recorded step.
+        callback: called as ``callback(step, history)`` after each recorded step; return ``True``
+            to stop (as with :func:`dlbook.fit`).
+        history: a History from an earlier call, to continue it (steps count on from its last one).
+        optimizers: ``(opt_g, opt_d)`` to use instead of new ones: pass the same pair again with
+            ``history`` and a resumed run keeps Adam's moments, as one long run would. When None,
+            Adam (or RMSprop for ``"wgan"``) is made from ``lr_g``, ``lr_d`` and ``betas``.
+        device: where to train; the models are moved there and every sampled batch follows.
+            Default: the generator's device (the samplers' tensors are moved to it).
 
     Returns:
         A :class:`dlbook.History` with one entry per record: ``step``, ``d_loss``, ``g_loss``,
@@ -70,21 +79,33 @@ def train_gan(
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     for name, v in (("steps", steps), ("batch_size", batch_size), ("d_steps", d_steps), ("log_every", log_every)):
         check_positive_int(name, v, minimum=0 if name == "steps" else 1)
-    if loss == "wgan":
+    device = torch.device(device) if device is not None else _model_device(generator)
+    generator.to(device)
+    discriminator.to(device)
+    if optimizers is not None:
+        if (len(optimizers) != 2 or not all(isinstance(o, torch.optim.Optimizer) for o in optimizers)):
+            raise TypeError("optimizers must be a pair (opt_g, opt_d) of torch.optim.Optimizer")
+        opt_g, opt_d = optimizers
+    elif loss == "wgan":
         opt_g = torch.optim.RMSprop(generator.parameters(), lr=lr_g)
         opt_d = torch.optim.RMSprop(discriminator.parameters(), lr=lr_d)
     else:
         opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas)
         opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas)
+
+    def on_device(batch):
+        if isinstance(batch, tuple):
+            return tuple(b.to(device) for b in batch)
+        return batch.to(device)
     history = history if history is not None else History()
     start = int(history["step"][-1]) if "step" in history else 0
     generator.train()
     discriminator.train()
     for step in range(start + 1, start + steps + 1):
         for _ in range(d_steps):
-            real = sample_real(batch_size)
+            real = on_device(sample_real(batch_size))
             real, labels = real if isinstance(real, tuple) else (real, None)
-            z = sample_latent(batch_size)
+            z = sample_latent(batch_size).to(device)
             with torch.no_grad():
                 fake = _call(generator, z, labels)
             real_out, fake_out = _call(discriminator, real, labels), _call(discriminator, fake, labels)
@@ -94,7 +115,7 @@ def train_gan(
             opt_d.step()
             if loss == "wgan":
                 clip_weights(discriminator, clip)
-        z = sample_latent(batch_size)
+        z = sample_latent(batch_size).to(device)
         fake_out = _call(discriminator, _call(generator, z, labels), labels)
         if loss == "wgan":
             g_loss = wgan_generator_loss(fake_out)
@@ -112,6 +133,6 @@ def train_gan(
                 "d_real": squash(real_out.detach()).item(),
                 "d_fake": squash(fake_out.detach()).item(),
             })
-            if callback is not None:
-                callback(step, history)
+            if callback is not None and callback(step, history):
+                break
     return history
