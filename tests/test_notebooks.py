@@ -66,7 +66,16 @@ def test_notebook_starts_with_the_shared_setup(path: Path):
     assert code[0].source == setup_source(), "first code cell must be the set-up cell (tools/notebook_setup.py --write)"
     assert not any("placeholder" in c.source for c in code), "a set-up placeholder cell was left behind"
     early = "\n".join(c.source for c in code[1:3])
-    assert "dlbook.set_seed(" in early and "dlbook.device()" in early
+    assert "dlbook.set_seed(" in early
+    # a device is chosen and then used, or the notebook says why it stays on the CPU
+    later = "\n".join(c.source for c in code[1:])
+    if "# This notebook stays on the CPU on purpose" in early:
+        uncommented = re.sub(r"#[^\n]*", "", later)
+        assert not re.search(r"\bdevice\b", uncommented), (
+            "a notebook that stays on the CPU must not use a device variable")
+    else:
+        assert "device = dlbook.device()" in early, "the set-up picks a device with dlbook.device() (or says why not)"
+        assert len(re.findall(r"\bdevice\b", later)) > 2, "device is chosen but never used: move the models there"
 
 
 @pytest.mark.parametrize("path", CHAPTER_NOTEBOOKS, ids=lambda p: _doc_name(p))
