@@ -6,7 +6,8 @@ A notebook uses a module when a code cell writes ``from dlbook import <module>``
 ``from dlbook.<module> import ...`` or ``dlbook.<module>.``. The modules every chapter leans on
 (``data``, ``plot``, ``train``, ``runtime``, ``utils``) are left out of the lists.
 
-    python tools/chapter_code.py        # prints each chapter's list
+    python tools/chapter_code.py           # prints each chapter's list
+    python tools/chapter_code.py --write   # updates the README's column and the index pages' Code lines
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import pkgutil
 import re
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +51,32 @@ def chapters() -> list[Path]:
     return sorted(p for p in (ROOT / "chapters").iterdir() if p.is_dir() and p.name[:2].isdigit())
 
 
+CODE_LINE = "**Code in `dlbook`:** {cell} (besides `data`, `plot` and `fit`, which every chapter uses)."
+
+
+def write() -> None:
+    """Rewrite the README's code column and each index page's Code line from the notebooks."""
+    readme = ROOT / "README.md"
+    lines = readme.read_text(encoding="utf-8").split("\n")
+    for ch in chapters():
+        cell = code_cell(chapter_modules(ch))
+        for i, line in enumerate(lines):
+            if line.startswith(f"| {int(ch.name[:2])} | "):
+                lines[i] = line.rstrip(" |").rsplit(" | ", 1)[0] + f" | {cell} |"
+        index = ch / "index.md"
+        if index.exists():
+            text = index.read_text(encoding="utf-8")
+            new = CODE_LINE.format(cell=cell)
+            if "**Code in `dlbook`:**" in text:
+                text = re.sub(r"^\*\*Code in `dlbook`:\*\*.*$", lambda _: new, text, flags=re.M)
+            else:
+                text = text.replace("```{tableofcontents}\n```", "```{tableofcontents}\n```\n\n" + new, 1)
+            index.write_text(text, encoding="utf-8")
+    readme.write_text("\n".join(lines), encoding="utf-8")
+
+
 if __name__ == "__main__":
+    if "--write" in sys.argv[1:]:
+        write()
     for ch in chapters():
         print(f"{ch.name:20s} {code_cell(chapter_modules(ch))}")
