@@ -9,6 +9,8 @@ rest of the difference is the architecture, which is what a comparison at equal 
 
 from __future__ import annotations
 
+import dataclasses
+
 from ..transformer import DecoderOnlyLM, TransformerConfig
 from .model import LlamaConfig
 
@@ -36,16 +38,16 @@ def gpt_config_like(config: LlamaConfig, positions: str = "learned", activation:
     if config.tied_embeddings:
         raise ValueError("DecoderOnlyLM has an untied head: compare it with an untied LlamaConfig")
     E, L, V = config.dim, config.n_layers, config.vocab_size
-    base = TransformerConfig(d_model=E, num_heads=config.n_heads, d_ff=0, num_layers=L, dropout=dropout,
+    base = TransformerConfig(d_model=E, num_heads=config.n_heads, d_ff=1, num_layers=L, dropout=dropout,
                              pre_norm=True, max_len=config.max_seq_len, positions=positions, fused=fused,
                              activation=activation)
-    without_ffn = gpt_num_parameters(V, base)                        # d_ff = 0
+    # each layer's FFN has d_ff * (2E + 1) + E parameters: take one unit away to count the rest
+    without_ffn = gpt_num_parameters(V, base) - L * (2 * E + 1)      # as if d_ff = 0
     d_ff = round((config.num_parameters() - without_ffn) / (L * (2 * E + 1)))
     if d_ff < 1:
         raise ValueError(f"no GPT feed-forward width matches {config.num_parameters()} parameters "
                          f"(the GPT's attention and embeddings alone have {without_ffn})")
-    base.d_ff = d_ff
-    return base
+    return dataclasses.replace(base, d_ff=d_ff)
 
 
 def matched_gpt(config: LlamaConfig, **kwargs) -> DecoderOnlyLM:
