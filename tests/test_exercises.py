@@ -556,3 +556,53 @@ def test_ex05_q4_rejects_attention_that_is_not_used(generated, tmp_path, monkeyp
     result = reference["grader"].check("q4", global_env=ns)
     assert not result.passed_all and "must go through the attention layer" in _first_error(result)
     assert _check_only_scores(generated, "ex05_transformer", "q4", [ns], 7) == [0]
+
+
+FULL_FINETUNE = """
+def lora_finetune(base, X, y):
+    model = copy.deepcopy(base)  # every weight trains: 301,066 parameters, not <= 1%
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(10):
+        for idx in torch.randperm(len(X), generator=g).split(64):
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model.eval()
+"""
+OVER_BUDGET = """
+def lora_finetune(base, X, y):
+    model = copy.deepcopy(base).requires_grad_(False)
+    model[0] = LoRALinear(model[0], r=8, alpha=16.0)  # 8 * (64 + 512) = 4,608 > 3,010
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        for idx in torch.randperm(len(X), generator=g).split(64):
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model.eval()
+"""
+UNTRAINED = """
+def lora_finetune(base, X, y):
+    model = copy.deepcopy(base).requires_grad_(False)
+    model[0] = LoRALinear(model[0], r=4, alpha=8.0)  # within the budget, but B = 0: the base's ~40%
+    return model.eval()
+"""
+
+
+def test_ex10_q7_needs_lora_within_the_budget(generated):
+    """The grader pretrains its own base and rebuilds the adapted weights from the returned tensors: full
+    fine-tuning (the base changed), LoRA over the 1% budget and an untrained adapter all score zero, where
+    the reference (rank 4 on the first layer, 2,304 numbers) passes on every seed tried."""
+    reference = _solution_namespace(generated, "ex10_llm")
+    namespaces = [reference]
+    for code in (FULL_FINETUNE, OVER_BUDGET, UNTRAINED):
+        ns = dict(reference)
+        exec(code, ns)
+        namespaces.append(ns)
+    for seed in Q7_SEEDS:
+        scores = _check_only_scores(generated, "ex10_llm", "q7", namespaces, seed)
+        assert scores[0] == 3 and scores[1:] == [0] * (len(namespaces) - 1), (seed, scores)
