@@ -15,7 +15,7 @@ test = {   'all_or_nothing': True,
                                                '>>> _x = torch.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]])\n'
                                                '>>> _y0 = _base(_x).detach()\n'
                                                ">>> assert torch.allclose(_m(_x), _y0, atol=1e-06), 'at initialisation a LoRA layer equals its base: lora_B starts at zero (only lora_A is random)'\n"
-                                               ">>> assert float(_m.lora_A.abs().sum()) > 0, 'lora_A starts random: with A = 0 and B = 0 neither factor gets a gradient'\n"
+                                               ">>> assert float(_m.lora_A.detach().abs().sum()) > 0, 'lora_A starts random: with A = 0 and B = 0 neither factor gets a gradient'\n"
                                                '>>> _trainable = sorted((n for n, p in _m.named_parameters() if p.requires_grad))\n'
                                                ">>> assert _trainable == ['lora_A', 'lora_B'], f'only lora_A and lora_B train: freeze the base (its weight and bias, requires_grad_(False)); trainable "
                                                "now: {_trainable}'\n"
