@@ -1059,6 +1059,370 @@ def protonet_logits(query, protos):
             ("E[A^2] in place of E[A]^2", "best_fixed_mse = 0.8054", "the best f uses the mean amplitude"),
         ],
     },
+    "ex10_llm": {
+        "q1": [
+            ("new ids from 257", """
+def bpe_train(text, k):
+    ids, merges = list(text.encode("utf-8")), []
+    for _ in range(k):
+        counts = {}
+        for pair in zip(ids, ids[1:]):
+            counts[pair] = counts.get(pair, 0) + 1
+        if not counts:
+            break
+        best = max(counts, key=counts.get)
+        merges.append(best)
+        new_id, out, j = 256 + len(merges), [], 0  # counted after the append: 257 for the first merge
+        while j < len(ids):
+            if j + 1 < len(ids) and (ids[j], ids[j + 1]) == best:
+                out.append(new_id)
+                j += 2
+            else:
+                out.append(ids[j])
+                j += 1
+        ids = out
+    return merges
+""", "merge i (from 0) gets 256 + i"),
+            ("merges overlapping occurrences", """
+def bpe_train(text, k):
+    ids, merges = list(text.encode("utf-8")), []
+    for i in range(k):
+        counts = {}
+        for pair in zip(ids, ids[1:]):
+            counts[pair] = counts.get(pair, 0) + 1
+        if not counts:
+            break
+        best = max(counts, key=counts.get)
+        merges.append(best)
+        ids = [256 + i if (a, b) == best else a for a, b in zip(ids, ids[1:] + [None])]
+    return merges
+""", "merge without overlap"),
+            ("ties to the largest pair", """
+def bpe_train(text, k):
+    ids, merges = list(text.encode("utf-8")), []
+    for i in range(k):
+        counts = {}
+        for pair in zip(ids, ids[1:]):
+            counts[pair] = counts.get(pair, 0) + 1
+        if not counts:
+            break
+        best = max(counts, key=lambda p: (counts[p], p))
+        merges.append(best)
+        out, j = [], 0
+        while j < len(ids):
+            if j + 1 < len(ids) and (ids[j], ids[j + 1]) == best:
+                out.append(256 + i)
+                j += 2
+            else:
+                out.append(ids[j])
+                j += 1
+        ids = out
+    return merges
+""", "ties go to the pair that occurs first in the sequence, not to the largest pair"),
+            ("ties to the smallest pair", """
+def bpe_train(text, k):
+    ids, merges = list(text.encode("utf-8")), []
+    for i in range(k):
+        counts = {}
+        for pair in zip(ids, ids[1:]):
+            counts[pair] = counts.get(pair, 0) + 1
+        if not counts:
+            break
+        best = min(counts, key=lambda p: (-counts[p], p))
+        merges.append(best)
+        out, j = [], 0
+        while j < len(ids):
+            if j + 1 < len(ids) and (ids[j], ids[j + 1]) == best:
+                out.append(256 + i)
+                j += 2
+            else:
+                out.append(ids[j])
+                j += 1
+        ids = out
+    return merges
+""", "ties go to the pair that occurs first in the sequence, not to the smallest pair"),
+            ("characters instead of UTF-8 bytes", """
+def bpe_train(text, k):
+    ids, merges = [ord(c) for c in text], []
+    for i in range(k):
+        counts = {}
+        for pair in zip(ids, ids[1:]):
+            counts[pair] = counts.get(pair, 0) + 1
+        if not counts:
+            break
+        best = max(counts, key=counts.get)
+        merges.append(best)
+        out, j = [], 0
+        while j < len(ids):
+            if j + 1 < len(ids) and (ids[j], ids[j + 1]) == best:
+                out.append(256 + i)
+                j += 2
+            else:
+                out.append(ids[j])
+                j += 1
+        ids = out
+    return merges
+""", "work on the UTF-8 bytes (text.encode('utf-8'))"),
+            ("encodes by the text's most frequent pair", """
+def bpe_encode(text, merges):
+    ids = list(text.encode("utf-8"))
+    rank = {tuple(p): i for i, p in enumerate(merges)}
+    while True:
+        counts = {}
+        for pair in zip(ids, ids[1:]):
+            if pair in rank:
+                counts[pair] = counts.get(pair, 0) + 1
+        if not counts:
+            return ids
+        best = max(counts, key=counts.get)
+        out, j = [], 0
+        while j < len(ids):
+            if j + 1 < len(ids) and (ids[j], ids[j + 1]) == best:
+                out.append(256 + rank[best])
+                j += 2
+            else:
+                out.append(ids[j])
+                j += 1
+        ids = out
+""", "apply the merges in the order they were learned"),
+        ],
+        "q2": [
+            ("eps outside the square root", """
+def rms_norm(x, weight, eps):
+    return x / (x.pow(2).mean(dim=-1, keepdim=True).sqrt() + eps) * weight
+""", "eps goes inside the square root"),
+            ("mean of |x| instead of x^2", """
+def rms_norm(x, weight, eps):
+    return x / (x.abs().mean(dim=-1, keepdim=True) + eps) * weight
+""", "average the squares x^2 (the root mean square), not |x|"),
+            ("forgets the weight", """
+def rms_norm(x, weight, eps):
+    return x / torch.sqrt(x.pow(2).mean(dim=-1, keepdim=True) + eps)
+""", "multiply by the weight (the learned gain)"),
+            ("normalises over the first dimension", """
+def rms_norm(x, weight, eps):
+    return x / torch.sqrt(x.pow(2).mean(dim=0, keepdim=True) + eps) * weight
+""", "normalise each vector over the last dimension (dim=-1"),
+            ("subtracts the mean (LayerNorm)", """
+def rms_norm(x, weight, eps):
+    x = x - x.mean(dim=-1, keepdim=True)
+    return x / torch.sqrt(x.pow(2).mean(dim=-1, keepdim=True) + eps) * weight
+""", "RMSNorm subtracts no mean (that is LayerNorm)"),
+        ],
+        "q3": [
+            ("interleaved pairs", """
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angles = positions.double()[:, None] * base ** (-2 * torch.arange(d // 2, dtype=torch.float64) / d)  # (T, D/2)
+    cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
+    x1, x2 = x[..., 0::2], x[..., 1::2]
+    return torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1).flatten(-2)
+""", "the interleaved layout"),
+            ("rotates by -theta", """
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angles = positions.double()[:, None] * base ** (-2 * torch.arange(d // 2, dtype=torch.float64) / d)
+    cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
+    x1, x2 = x[..., : d // 2], x[..., d // 2:]
+    return torch.cat([x1 * cos + x2 * sin, -x1 * sin + x2 * cos], dim=-1)
+""", "you rotated by -θ"),
+            ("cos and sin swapped (position 0 not the identity)", """
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angles = positions.double()[:, None] * base ** (-2 * torch.arange(d // 2, dtype=torch.float64) / d)
+    cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
+    x1, x2 = x[..., : d // 2], x[..., d // 2:]
+    return torch.cat([x1 * sin - x2 * cos, x1 * cos + x2 * sin], dim=-1)
+""", "position 0 is not the identity"),
+            ("frequency base^(-i/D)", """
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angles = positions.double()[:, None] * base ** (-torch.arange(d // 2, dtype=torch.float64) / d)
+    cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
+    x1, x2 = x[..., : d // 2], x[..., d // 2:]
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+""", "not base^(-i/D)"),
+            ("ignores the base argument", """
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angles = positions.double()[:, None] * 10000.0 ** (-2 * torch.arange(d // 2, dtype=torch.float64) / d)
+    cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
+    x1, x2 = x[..., : d // 2], x[..., d // 2:]
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+""", "use the base argument"),
+            ("positions 0..T-1 instead of the positions given", """
+def apply_rope(x, positions, base=10000.0):
+    d = x.shape[-1]
+    t = torch.arange(x.shape[-2], dtype=torch.float64)
+    angles = t[:, None] * base ** (-2 * torch.arange(d // 2, dtype=torch.float64) / d)
+    cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
+    x1, x2 = x[..., : d // 2], x[..., d // 2:]
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+""", "rotate by the positions given"),
+        ],
+        "q4": [
+            ("untied embeddings counted once", """
+def llama_num_parameters(dim, n_layers, n_heads, n_kv_heads, vocab_size, ffn_hidden, tied_embeddings=False):
+    hd = dim // n_heads
+    block = 2 * dim * n_heads * hd + 2 * dim * n_kv_heads * hd + 3 * dim * ffn_hidden + 2 * dim
+    return vocab_size * dim + n_layers * block + dim
+""", "count vocab_size x dim twice"),
+            ("tied embeddings counted twice", """
+def llama_num_parameters(dim, n_layers, n_heads, n_kv_heads, vocab_size, ffn_hidden, tied_embeddings=False):
+    hd = dim // n_heads
+    block = 2 * dim * n_heads * hd + 2 * dim * n_kv_heads * hd + 3 * dim * ffn_hidden + 2 * dim
+    return 2 * vocab_size * dim + n_layers * block + dim
+""", "count vocab_size x dim once"),
+            ("SwiGLU with two matrices", """
+def llama_num_parameters(dim, n_layers, n_heads, n_kv_heads, vocab_size, ffn_hidden, tied_embeddings=False):
+    hd = dim // n_heads
+    block = 2 * dim * n_heads * hd + 2 * dim * n_kv_heads * hd + 2 * dim * ffn_hidden + 2 * dim
+    return vocab_size * dim * (1 if tied_embeddings else 2) + n_layers * block + dim
+""", "SwiGLU has three matrices per block"),
+            ("forgets the RMSNorm weights", """
+def llama_num_parameters(dim, n_layers, n_heads, n_kv_heads, vocab_size, ffn_hidden, tied_embeddings=False):
+    hd = dim // n_heads
+    block = 2 * dim * n_heads * hd + 2 * dim * n_kv_heads * hd + 3 * dim * ffn_hidden
+    return vocab_size * dim * (1 if tied_embeddings else 2) + n_layers * block
+""", "you left out RMSNorm weights"),
+            ("k and v with all the heads (no GQA)", """
+def llama_num_parameters(dim, n_layers, n_heads, n_kv_heads, vocab_size, ffn_hidden, tied_embeddings=False):
+    block = 4 * dim * dim + 3 * dim * ffn_hidden + 2 * dim
+    return vocab_size * dim * (1 if tied_embeddings else 2) + n_layers * block + dim
+""", "wk and wv map dim to n_kv_heads * head_dim"),
+        ],
+        "q5": [
+            ("loss on the prompt too", """
+def sft_loss(logits, input_ids, prompt_lengths):
+    V = logits.shape[-1]
+    return F.cross_entropy(logits[:, :-1].reshape(-1, V), input_ids[:, 1:].reshape(-1))
+""", "give their targets the label -100"),
+            ("no shift", """
+def sft_loss(logits, input_ids, prompt_lengths):
+    B, T, V = logits.shape
+    labels = input_ids.clone()
+    labels[torch.arange(T)[None, :] < prompt_lengths[:, None]] = -100
+    return F.cross_entropy(logits.reshape(-1, V), labels.reshape(-1), ignore_index=-100)
+""", "compare logits[:, :-1] with input_ids[:, 1:]"),
+            ("mean over every position", """
+def sft_loss(logits, input_ids, prompt_lengths):
+    B, T, V = logits.shape
+    keep = torch.arange(1, T)[None, :] >= prompt_lengths[:, None]  # (B, T - 1)
+    ce = F.cross_entropy(logits[:, :-1].reshape(-1, V), input_ids[:, 1:].reshape(-1), reduction="none")
+    return (ce.reshape(B, T - 1) * keep).sum() / keep.numel()
+""", "average over the response tokens only"),
+            ("masks the first response token", """
+def sft_loss(logits, input_ids, prompt_lengths):
+    B, T, V = logits.shape
+    labels = input_ids[:, 1:].clone()
+    labels[torch.arange(1, T)[None, :] <= prompt_lengths[:, None]] = -100
+    return F.cross_entropy(logits[:, :-1].reshape(-1, V), labels.reshape(-1), ignore_index=-100)
+""", "the first response token, at position prompt_lengths[b], is a target"),
+            ("mean per sequence, then over the batch", """
+def sft_loss(logits, input_ids, prompt_lengths):
+    B, T, V = logits.shape
+    keep = (torch.arange(1, T)[None, :] >= prompt_lengths[:, None]).float()  # (B, T - 1)
+    ce = F.cross_entropy(logits[:, :-1].reshape(-1, V), input_ids[:, 1:].reshape(-1), reduction="none")
+    return ((ce.reshape(B, T - 1) * keep).sum(1) / keep.sum(1)).mean()
+""", "take one mean over all of the batch's response tokens"),
+        ],
+        "q6": [
+            ("B and A both random at init", """
+class LoRALinear(nn.Module):
+    def __init__(self, base, r, alpha):
+        super().__init__()
+        self.base = base.requires_grad_(False)
+        self.lora_A = nn.Parameter(torch.randn(r, base.in_features) / base.in_features ** 0.5)
+        self.lora_B = nn.Parameter(torch.randn(base.out_features, r) / r ** 0.5)
+        self.scaling = alpha / r
+    def forward(self, x):
+        return self.base(x) + (x @ self.lora_A.T @ self.lora_B.T) * self.scaling
+    def merge(self):
+        merged = nn.Linear(self.base.in_features, self.base.out_features)
+        merged.weight.data = self.base.weight.data + self.scaling * self.lora_B.data @ self.lora_A.data
+        merged.bias.data = self.base.bias.data.clone()
+        return merged
+""", "lora_B starts at zero"),
+            ("alpha applied twice", """
+class LoRALinear(nn.Module):
+    def __init__(self, base, r, alpha):
+        super().__init__()
+        self.base = base.requires_grad_(False)
+        self.lora_A = nn.Parameter(torch.randn(r, base.in_features) / base.in_features ** 0.5)
+        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r))
+        self.alpha, self.scaling = alpha, alpha / r
+    def forward(self, x):
+        return self.base(x) + self.alpha * (x @ self.lora_A.T @ self.lora_B.T) * self.scaling
+    def merge(self):
+        merged = nn.Linear(self.base.in_features, self.base.out_features)
+        merged.weight.data = self.base.weight.data + self.alpha * self.scaling * self.lora_B.data @ self.lora_A.data
+        merged.bias.data = self.base.bias.data.clone()
+        return merged
+""", "you applied alpha twice"),
+            ("alpha not divided by r", """
+class LoRALinear(nn.Module):
+    def __init__(self, base, r, alpha):
+        super().__init__()
+        self.base = base.requires_grad_(False)
+        self.lora_A = nn.Parameter(torch.randn(r, base.in_features) / base.in_features ** 0.5)
+        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r))
+        self.scaling = alpha
+    def forward(self, x):
+        return self.base(x) + (x @ self.lora_A.T @ self.lora_B.T) * self.scaling
+    def merge(self):
+        merged = nn.Linear(self.base.in_features, self.base.out_features)
+        merged.weight.data = self.base.weight.data + self.scaling * self.lora_B.data @ self.lora_A.data
+        merged.bias.data = self.base.bias.data.clone()
+        return merged
+""", "scaling = alpha / r"),
+            ("merge without the scaling", """
+class LoRALinear(nn.Module):
+    def __init__(self, base, r, alpha):
+        super().__init__()
+        self.base = base.requires_grad_(False)
+        self.lora_A = nn.Parameter(torch.randn(r, base.in_features) / base.in_features ** 0.5)
+        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r))
+        self.scaling = alpha / r
+    def forward(self, x):
+        return self.base(x) + (x @ self.lora_A.T @ self.lora_B.T) * self.scaling
+    def merge(self):
+        merged = nn.Linear(self.base.in_features, self.base.out_features)
+        merged.weight.data = self.base.weight.data + self.lora_B.data @ self.lora_A.data
+        merged.bias.data = self.base.bias.data.clone()
+        return merged
+""", "merge without the scaling"),
+            ("base not frozen", """
+class LoRALinear(nn.Module):
+    def __init__(self, base, r, alpha):
+        super().__init__()
+        self.base = base
+        self.lora_A = nn.Parameter(torch.randn(r, base.in_features) / base.in_features ** 0.5)
+        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r))
+        self.scaling = alpha / r
+    def forward(self, x):
+        return self.base(x) + (x @ self.lora_A.T @ self.lora_B.T) * self.scaling
+    def merge(self):
+        merged = nn.Linear(self.base.in_features, self.base.out_features)
+        merged.weight.data = self.base.weight.data + self.scaling * self.lora_B.data @ self.lora_A.data
+        merged.bias.data = self.base.bias.data.clone()
+        return merged
+""", "freeze the base"),
+            ("merge adds into the base weight in place", """
+class LoRALinear(nn.Module):
+    def __init__(self, base, r, alpha):
+        super().__init__()
+        self.base = base.requires_grad_(False)
+        self.lora_A = nn.Parameter(torch.randn(r, base.in_features) / base.in_features ** 0.5)
+        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r))
+        self.scaling = alpha / r
+    def forward(self, x):
+        return self.base(x) + (x @ self.lora_A.T @ self.lora_B.T) * self.scaling
+    def merge(self):
+        self.base.weight.data += self.scaling * self.lora_B.data @ self.lora_A.data
+        return self.base
+""", "merge changed the LoRA layer"),
+        ],
+    },
 }
 
 

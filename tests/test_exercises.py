@@ -39,13 +39,13 @@ NUMERIC = {"ex00_introduction": ("q3", "w_two_steps"), "ex01_neurons": ("q4", "n
            "ex02_backprop": ("q5", "p_after_first_step"), "ex03_cnn": ("q4", "lenet5_params"),
            "ex04_rnn": ("q3", "gru_params"), "ex05_transformer": ("q3", "encoder_layer_params"),
            "ex06_gan": ("q2", "d_star_at_0"), "ex07_distillation": ("q6", "int8_layer_bytes"),
-           "ex08_meta_learning": ("q5", "best_fixed_mse")}
+           "ex08_meta_learning": ("q5", "best_fixed_mse"), "ex10_llm": ("q4", "tinyllama_params")}
 THRESHOLD = {"ex00_introduction": "q4", "ex01_neurons": "q5", "ex02_backprop": "q6", "ex03_cnn": "q5", "ex04_rnn": "q6",
              "ex05_transformer": "q4", "ex06_gan": "q6", "ex07_distillation": "q7",
-             "ex08_meta_learning": "q6"}
+             "ex08_meta_learning": "q6", "ex10_llm": "q7"}
 # How each threshold question states its bar (default: an accuracy or a loss).
 THRESHOLD_TEXT = {"ex06_gan": ("at least 7 of the 8 modes",), "ex07_distillation": ("92%",),
-                  "ex08_meta_learning": ("80%",)}
+                  "ex08_meta_learning": ("80%",), "ex10_llm": ("90%",)}
 
 
 def test_every_exercise_on_disk_is_described_here():
@@ -153,7 +153,13 @@ def test_student_notebook_layout(name):
     assert all(not c.get("outputs") for c in code), "student notebooks are stored without outputs"
     # links back to its chapter, and the link points at something that exists
     links = re.findall(r"\]\((\.\./chapters/[^)\s]+)\)", text)
-    assert links, f"{name} does not link to its chapter"
+    if not (ROOT / CHAPTER_DIRS[name]).is_dir():
+        # written before its chapter (on another branch): no link to a page that does not exist yet (the book
+        # build would warn), but the chapter is named; once the chapter exists, this asks for the link
+        assert not links and "Chapter " in text, f"{name}: name the chapter, and link it once {CHAPTER_DIRS[name]} exists"
+        links = []
+    else:
+        assert links, f"{name} does not link to its chapter"
     for link in links:
         assert link[3:].startswith(CHAPTER_DIRS[name])
         assert (ROOT / "exercises" / link).resolve().exists(), f"{name} links to missing {link}"
@@ -235,6 +241,18 @@ DUMMIES = {
     "low_rank_factors": "return W[:, :r], torch.eye(r, W.shape[1], dtype=W.dtype)",
     "distil_student": "return nn.Sequential(nn.Linear(64, 12), nn.ReLU(), nn.Linear(12, 10))",  # untrained: far below 92%
     "train_protonet": "return nn.Flatten()",  # raw pixels: about 67%, below the 80% asked
+    "bpe_train": "return [(97, 98)] * k",
+    "bpe_encode": "return list(text.encode())",
+    "rms_norm": "return x",
+    "apply_rope": "return x",
+    "llama_num_parameters": "return 0",
+    "sft_loss": "return torch.zeros(())",
+    "__init__": "super().__init__(); self.base = base; self.scaling = 1.0; "
+                "self.lora_A = nn.Parameter(torch.zeros(r, base.in_features)); "
+                "self.lora_B = nn.Parameter(torch.zeros(base.out_features, r))",
+    "forward": "return self.base(x)",
+    "merge": "return self.base",
+    "lora_finetune": "return base",  # the frozen base: about 40% on the mirrored digits
 }
 # Every comparison the grader might use, monkeypatched in the submission's kernel: the same
 # patches as the attack suite's (one source, tests/grading_attacks/attacks.py).
@@ -534,3 +552,53 @@ def test_ex05_q4_rejects_attention_that_is_not_used(generated, tmp_path, monkeyp
     result = reference["grader"].check("q4", global_env=ns)
     assert not result.passed_all and "must go through the attention layer" in _first_error(result)
     assert _check_only_scores(generated, "ex05_transformer", "q4", [ns], 7) == [0]
+
+
+FULL_FINETUNE = """
+def lora_finetune(base, X, y):
+    model = copy.deepcopy(base)  # every weight trains: 301,066 parameters, not <= 1%
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(10):
+        for idx in torch.randperm(len(X), generator=g).split(64):
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model.eval()
+"""
+OVER_BUDGET = """
+def lora_finetune(base, X, y):
+    model = copy.deepcopy(base).requires_grad_(False)
+    model[0] = LoRALinear(model[0], r=8, alpha=16.0)  # 8 * (64 + 512) = 4,608 > 3,010
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        for idx in torch.randperm(len(X), generator=g).split(64):
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model.eval()
+"""
+UNTRAINED = """
+def lora_finetune(base, X, y):
+    model = copy.deepcopy(base).requires_grad_(False)
+    model[0] = LoRALinear(model[0], r=4, alpha=8.0)  # within the budget, but B = 0: the base's ~40%
+    return model.eval()
+"""
+
+
+def test_ex10_q7_needs_lora_within_the_budget(generated):
+    """The grader pretrains its own base and rebuilds the adapted weights from the returned tensors: full
+    fine-tuning (the base changed), LoRA over the 1% budget and an untrained adapter all score zero, where
+    the reference (rank 4 on the first layer, 2,304 numbers) passes on every seed tried."""
+    reference = _solution_namespace(generated, "ex10_llm")
+    namespaces = [reference]
+    for code in (FULL_FINETUNE, OVER_BUDGET, UNTRAINED):
+        ns = dict(reference)
+        exec(code, ns)
+        namespaces.append(ns)
+    for seed in Q7_SEEDS:
+        scores = _check_only_scores(generated, "ex10_llm", "q7", namespaces, seed)
+        assert scores[0] == 3 and scores[1:] == [0] * (len(namespaces) - 1), (seed, scores)
