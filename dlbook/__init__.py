@@ -11,7 +11,7 @@ reverse-mode engine), ``optim`` and ``regularization`` (chapter 2), ``conv`` and
 losses, pruning, quantisation, low rank), ``meta`` (chapter 8: task samplers,
 MAML with ``torch.func``, prototypical networks), ``diffusion`` (chapter 9: schedules, denoisers,
 DDPM/DDIM samplers), ``adversarial`` and ``reading`` (chapter 11: FGSM, PGD, adversarial training,
-HotFlip; SQuAD metrics, span decoding, a generated reading set), ``distributed`` (chapter 12),
+HotFlip; SQuAD metrics, span decoding, a generated reading set), ``distributed`` (chapter 12), ``peft`` (chapter 10: LoRA, adapters, prompts, prefixes, AdaLoRA),
 ``grading`` (exercise feedback and batch grading; imported on first use, so that ``import dlbook``
 needs no Unix-only module).
 
@@ -36,6 +36,7 @@ from . import (
     mlp,
     nn_basics,
     optim,
+    peft,
     plot,
     reading,
     regularization,
