@@ -341,3 +341,12 @@ def test_hugging_face_peft_lora_and_ours_agree_with_copied_weights():
         assert type(getattr(merged, name)) is nn.Linear
         torch.testing.assert_close(getattr(ours, name).weight, getattr(merged, name).weight, rtol=0, atol=1e-6)
     torch.testing.assert_close(ours(x), merged(x), rtol=0, atol=1e-6)
+
+
+def test_first_half_topics_splices_two_sentences_and_labels_the_first():
+    lang = bert.mini_bert_language()
+    ids, y = peft.first_half_topics(lang, 50, seed=3)
+    a, ya = lang.sentences(50, seed=3)
+    b, _ = lang.sentences(50, seed=3 + 77_777)
+    assert ids.shape == a.shape and torch.equal(y, ya)
+    assert torch.equal(ids[:, :5], a[:, :5]) and torch.equal(ids[:, 5:9], b[:, 5:9]) and torch.equal(ids[:, 9:], a[:, 9:])

@@ -27,6 +27,7 @@ from .adalora import RankAllocator, SVDLinear, apply_adalora, orthogonal_regular
 from .adapters import Adapter, AdaptedLinear, apply_adapters, apply_bitfit
 from .attention import PeftAttention, split_qkv
 from .lora import LoRALinear, apply_lora, count_trainable, match_modules, merge_lora, quantize_linears, replace_module
+from .tasks import first_half_topics
 from .prompts import PrefixEncoder, PrefixModel, PromptedModel, PromptEncoder, SoftPrompt, prefix_tuning
 
 __all__ = [
