@@ -33,10 +33,10 @@ def build(method: str, pretrained: bert.BertForPreTraining, lang) -> nn.Module:
         peft.apply_adapters(enc, bottleneck=8)
     elif method == "prompt-tuning":
         enc.requires_grad_(False)
-        return peft.PromptedModel(clf, enc.embeddings.token, peft.SoftPrompt(8, 64), placeholder_id=lang.mask_id)
+        return peft.PromptedModel(clf, enc.embeddings.token, peft.SoftPrompt(8, 64), slot_id=lang.mask_id)
     elif method == "P-tuning":
         enc.requires_grad_(False)
-        return peft.PromptedModel(clf, enc.embeddings.token, peft.PromptEncoder(8, 64, hidden=32), placeholder_id=lang.mask_id)
+        return peft.PromptedModel(clf, enc.embeddings.token, peft.PromptEncoder(8, 64, hidden=32), slot_id=lang.mask_id)
     elif method in ("prefix-tuning", "P-tuning v2"):
         return peft.prefix_tuning(clf, 8, reparameterize=method == "prefix-tuning", hidden=32, within=enc)
     elif method == "LoRA":

@@ -209,7 +209,7 @@ def test_soft_prompt_is_inserted_after_cls_and_equals_feeding_the_embeddings_dir
     ids = _ids(B=3, T=6)
     tok = clf.bert.embeddings.token
     prompt = peft.SoftPrompt(4, 16, init=tok.weight[torch.tensor([5, 6, 7, 8])])
-    model = peft.PromptedModel(clf, tok, prompt, placeholder_id=3)
+    model = peft.PromptedModel(clf, tok, prompt, slot_id=3)
     # with the prompt initialised to real tokens' embeddings, it equals inserting those tokens
     with_tokens = torch.cat([ids[:, :1], torch.tensor([[5, 6, 7, 8]]).expand(3, 4), ids[:, 1:]], dim=1)
     torch.testing.assert_close(model(ids), clf(with_tokens), rtol=0, atol=1e-6)

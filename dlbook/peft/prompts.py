@@ -90,28 +90,28 @@ class PromptedModel(nn.Module):
     """A model of token ids with ``P`` soft tokens inserted at position ``insert_at`` of its input.
 
     ``forward(ids (B, T)) -> model(ids')`` where ``ids'`` ``(B, T + P)`` has ``P`` copies of
-    ``placeholder_id`` at ``insert_at .. insert_at + P - 1``; a forward hook on ``embedding`` replaces
+    ``slot_id`` at ``insert_at .. insert_at + P - 1``; a forward hook on ``embedding`` replaces
     their embeddings by ``prompt()`` ``(P, E)``. For BERT, ``insert_at=1`` keeps ``[CLS]`` first
     (its pooled vector feeds the head) and the prompt right after it, as in P-tuning's templates.
-    The placeholder must not be the padding id (padding is masked out of attention).
+    The slot id must not be the padding id (padding is masked out of attention).
 
     Args:
         model: takes ``ids (B, T)`` (e.g. a :class:`dlbook.bert.BertClassifier`); not frozen here.
         embedding: the ``nn.Embedding`` inside ``model`` that embeds the ids.
         prompt: a :class:`SoftPrompt` or :class:`PromptEncoder` (any module with ``forward() -> (P, E)``).
-        placeholder_id: the id the inserted positions carry before their embeddings are replaced.
+        slot_id: the token id the inserted slots carry before their embeddings are replaced.
         insert_at: where the prompt goes (0 = before everything).
     """
 
-    def __init__(self, model: nn.Module, embedding: nn.Embedding, prompt: nn.Module, placeholder_id: int,
+    def __init__(self, model: nn.Module, embedding: nn.Embedding, prompt: nn.Module, slot_id: int,
                  insert_at: int = 1):
         super().__init__()
         if not isinstance(embedding, nn.Embedding):
             raise TypeError(f"embedding must be an nn.Embedding, got {type(embedding).__name__}")
-        if embedding.padding_idx is not None and placeholder_id == embedding.padding_idx:
-            raise ValueError(f"placeholder_id {placeholder_id} is the padding id")
+        if embedding.padding_idx is not None and slot_id == embedding.padding_idx:
+            raise ValueError(f"slot_id {slot_id} is the padding id")
         self.model, self.prompt = model, prompt
-        self.placeholder_id, self.insert_at = placeholder_id, insert_at
+        self.slot_id, self.insert_at = slot_id, insert_at
         self._active: torch.Tensor | None = None
         embedding.register_forward_hook(self._replace)
 
@@ -130,7 +130,7 @@ class PromptedModel(nn.Module):
             raise ValueError(f"ids must be (B, T) with T >= insert_at={self.insert_at}, got {tuple(ids.shape)}")
         self._active = self.prompt()                                 # (P, E), computed once per batch
         B, P = ids.shape[0], self._active.shape[0]
-        fill = torch.full((B, P), self.placeholder_id, dtype=ids.dtype, device=ids.device)
+        fill = torch.full((B, P), self.slot_id, dtype=ids.dtype, device=ids.device)
         ids = torch.cat([ids[:, :self.insert_at], fill, ids[:, self.insert_at:]], dim=1)  # (B, T + P)
         try:
             return self.model(ids)
