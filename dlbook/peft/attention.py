@@ -68,7 +68,13 @@ class PeftAttention(MultiHeadAttention):
             y = torch.cat([p, y], dim=1)                             # (B, P + T, E)
         return self.split_heads(y)
 
-    def forward(self, query, key=None, value=None, key_mask=None, attn_mask=None, cache=None):
+    def forward(
+        self, query: torch.Tensor, key: torch.Tensor | None = None, value: torch.Tensor | None = None,
+        key_mask: torch.Tensor | None = None, attn_mask: torch.Tensor | None = None,
+        cache: dict[str, torch.Tensor] | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """As :meth:`dlbook.attention.MultiHeadAttention.forward`; with a prefix the weights are
+        ``(B, h, T_q, P + T_k)`` and ``key_mask`` / ``attn_mask`` still describe the ``T_k`` real keys."""
         if self.prefix is None:
             return super().forward(query, key, value, key_mask, attn_mask, cache)
         if cache is not None:
