@@ -10,7 +10,7 @@ reverse-mode engine), ``optim`` and ``regularization`` (chapter 2), ``conv`` and
 ``attention``, ``transformer`` and ``bert`` (chapter 5), ``gan`` (chapter 6), ``distill`` (chapter 7: distillation
 losses, pruning, quantisation, low rank), ``meta`` (chapter 8: task samplers,
 MAML with ``torch.func``, prototypical networks), ``diffusion`` (chapter 9: schedules, denoisers,
-DDPM/DDIM samplers), ``adversarial`` and ``reading`` (chapter 11: FGSM, PGD, adversarial training,
+DDPM/DDIM samplers), ``llm`` (chapter 10: a LLaMA-style model, byte-level BPE, a frozen text corpus), ``adversarial`` and ``reading`` (chapter 11: FGSM, PGD, adversarial training,
 HotFlip; SQuAD metrics, span decoding, a generated reading set), ``distributed`` (chapter 12),
 ``grading`` (exercise feedback and batch grading; imported on first use, so that ``import dlbook``
 needs no Unix-only module).
@@ -32,6 +32,7 @@ from . import (
     diffusion,
     distill,
     gan,
+    llm,
     meta,
     mlp,
     nn_basics,
@@ -81,6 +82,7 @@ __all__ = [
     "evaluate",
     "fit",
     "gan",
+    "llm",
     "grading",
     "meta",
     "mlp",
