@@ -295,3 +295,26 @@ def test_budget_arithmetic():
     assert scaling.training_flops(70e9, 1.4e12) == pytest.approx(5.88e23)
     # 3 tokens of 2 bytes at ln 2 nats per token: 1 bit per token, 0.5 bit per byte
     assert scaling.bits_per_byte(math.log(2), 3, 6) == pytest.approx(0.5)
+
+
+# --- with the Llama and its preallocated cache ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def llama():
+    from dlbook.llm import Llama, LlamaConfig
+
+    torch.manual_seed(1)
+    return Llama(LlamaConfig(dim=16, n_layers=2, n_heads=4, n_kv_heads=2, vocab_size=13, max_seq_len=8)).eval()
+
+
+@pytest.mark.parametrize("greedy", [True, False])
+def test_generate_with_the_llama_cache(llama, greedy):
+    prompt = torch.tensor([[1, 2, 3], [4, 5, 6]])
+    procs = [] if greedy else [decoding.Temperature(1.3), decoding.TopP(0.9)]
+    # 3 + 12 positions: longer than max_seq_len = 8, the default size of the Llama's cache (RoPE has no limit)
+    a = decoding.generate(llama, prompt, 12, procs, greedy, torch.Generator().manual_seed(0), use_cache=True)
+    b = decoding.generate(llama, prompt, 12, procs, greedy, torch.Generator().manual_seed(0), use_cache=False)
+    assert torch.equal(a, b)
+    if greedy:
+        seq = torch.cat([prompt, a], 1)
+        assert torch.equal(llama(seq[:, :-1])[:, 2:].argmax(-1), a)    # each new id is the argmax given the ones before

@@ -156,16 +156,33 @@ def next_token(ids: torch.Tensor, logits: torch.Tensor, processors: Sequence[Log
 
 
 def _max_len(model: nn.Module) -> int | None:
+    """The longest sequence a model with learned or tabulated positions can read (None: no limit
+    known; RoPE has none, a Llama's cache is sized for the request)."""
     config = getattr(model, "config", None)
-    for name in ("max_len", "max_seq_len", "context_length", "max_position_embeddings"):
+    for name in ("max_len", "context_length", "max_position_embeddings"):
         value = getattr(config, name, None)
         if isinstance(value, int):
             return value
     return None
 
 
+class _Cached:
+    """One interface over the two cache conventions of the course's causal LMs."""
+
+    def __init__(self, model: nn.Module, batch_size: int, max_len: int):
+        self.model = model
+        if callable(getattr(model, "new_cache", None)):             # dlbook.llm.Llama: one preallocated cache
+            self.cache = model.new_cache(batch_size, max_len)
+        else:                                                       # DecoderOnlyLM: a growing dict per layer
+            self.cache = model.new_caches()
+
+    def __call__(self, ids: torch.Tensor, start: int) -> torch.Tensor:
+        # both take (ids, cache, position of ids[:, 0])
+        return self.model(ids, self.cache, start)                   # (B, T, V)
+
+
 def _has_cache(model: nn.Module) -> bool:
-    return callable(getattr(model, "new_caches", None))
+    return callable(getattr(model, "new_cache", None)) or callable(getattr(model, "new_caches", None))
 
 
 @torch.no_grad()
@@ -180,10 +197,12 @@ def generate(model: nn.Module, ids: torch.Tensor, max_new_tokens: int,
     (``greedy=True``) or a draw from their softmax (with ``generator`` for reproducible draws).
 
     Args:
-        model: a causal LM, ``model(ids (B, T)) -> logits (B, T, V)``. If it has ``new_caches()``
-            and ``use_cache`` is True, the prompt is run once and each later step feeds only the
-            newest token, as ``model(ids (B, 1), caches, start)`` with ``start`` earlier tokens;
-            the result is the same as re-running the whole sequence.
+        model: a causal LM, ``model(ids (B, T)) -> logits (B, T, V)``. If it has a key/value
+            cache and ``use_cache`` is True, the prompt is run once and each later step feeds only
+            the newest token; the result is the same as re-running the whole sequence. Two cache
+            interfaces are understood: :class:`dlbook.llm.Llama`'s ``new_cache(batch_size, max_len)``
+            with ``model(ids, cache)``, and chapter 5's ``DecoderOnlyLM``'s ``new_caches()`` with
+            ``model(ids, caches, start)`` (``start`` = the number of earlier tokens).
         ids: the prompts ``(B, T0)``, all of the same length (see :func:`complete` for prompts
             of different lengths); ``T0 >= 1``.
         max_new_tokens: how many ids to add.
@@ -214,8 +233,8 @@ def generate(model: nn.Module, ids: torch.Tensor, max_new_tokens: int,
     try:
         B = ids.shape[0]
         seq = ids
-        caches = model.new_caches() if use_cache and _has_cache(model) else None
-        logits = model(seq, caches) if caches is not None else model(seq)  # (B, T0, V)
+        cached = _Cached(model, B, ids.shape[1] + max_new_tokens) if use_cache and _has_cache(model) else None
+        logits = cached(seq, 0) if cached is not None else model(seq)  # (B, T0, V)
         done = torch.zeros(B, dtype=torch.bool, device=ids.device)
         new = []
         for _ in range(max_new_tokens):
@@ -230,8 +249,8 @@ def generate(model: nn.Module, ids: torch.Tensor, max_new_tokens: int,
                 break
             if len(new) == max_new_tokens:
                 break                                                # no forward pass for an id never used
-            if caches is not None:
-                logits = model(nxt[:, None], caches, seq.shape[1] - 1)  # (B, 1, V)
+            if cached is not None:
+                logits = cached(nxt[:, None], seq.shape[1] - 1)      # (B, 1, V)
             else:
                 logits = model(seq)                                  # (B, T + 1, V)
         out = torch.stack(new, dim=1) if new else ids.new_zeros(B, 0)  # (B, n)
