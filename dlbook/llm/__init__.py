@@ -30,13 +30,18 @@ Corpus (``dlbook.llm.corpus``)
     ``load_corpus(language="en", split="all") -> str`` (``language`` ``"en"``, ``"zh"``, ``"all"``;
     ``split`` ``"train"``, ``"val"``, ``"all"``, held out by document); ``corpus_documents(...)``.
 
-Tokenizer (``dlbook.llm.bpe``)
-    see that module.
+Tokenizer (``dlbook.llm.bpe``; Sennrich et al., 2016; Radford et al., 2019)
+    ``BPETokenizer.train(text, vocab_size, special_tokens=("<|endoftext|>",))``; ``tok.encode(text,
+    allowed_special="all")``, ``tok.encode_ordinary(text)``, ``tok.decode(ids)``, ``tok.tokens(ids)``,
+    ``tok.truncated(num_merges)``, ``tok.to_tiktoken()``; attributes ``merges``, ``vocab``, ``ranks``,
+    ``special_tokens``, ``vocab_size``. ``pretokenize(text)``, ``SPLIT_PATTERN`` (a pure-``re``
+    approximation of GPT-2's ``GPT2_SPLIT_PATTERN``), ``bytes_per_token(tok, text)``.
 """
 
 from __future__ import annotations
 
-from . import baseline, corpus, model
+from . import baseline, bpe, corpus, model
+from .bpe import SPLIT_PATTERN, BPETokenizer, bytes_per_token, pretokenize
 from .baseline import gpt_config_like, gpt_num_parameters, matched_gpt
 from .corpus import corpus_documents, load_corpus
 from .model import (
@@ -52,6 +57,11 @@ from .model import (
 )
 
 __all__ = [
+    "BPETokenizer",
+    "SPLIT_PATTERN",
+    "bpe",
+    "bytes_per_token",
+    "pretokenize",
     "KVCache",
     "Llama",
     "LlamaConfig",
