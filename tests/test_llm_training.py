@@ -318,3 +318,67 @@ def test_generate_with_the_llama_cache(llama, greedy):
     if greedy:
         seq = torch.cat([prompt, a], 1)
         assert torch.equal(llama(seq[:, :-1])[:, 2:].argmax(-1), a)    # each new id is the argmax given the ones before
+
+
+# --- pre-training pieces and the ablations ---------------------------------------------------------
+
+def test_token_windows_and_stream():
+    from dlbook.llm import pretrain
+
+    ids = torch.arange(100)
+    X, Y = pretrain.token_windows(ids, 8)
+    assert X.shape == Y.shape == (12, 8) and torch.equal(Y, X + 1) and X[1, 0] == 8
+    X2, _ = pretrain.token_windows(ids, 8, stride=4)
+    assert X2.shape == (23, 8)
+    stream = pretrain.WindowStream(X, Y, batch_size=3, steps_per_epoch=2, seed=0)
+    seen = [x[0] for _ in range(2) for x, _ in stream]                # two passes continue, never repeat
+    assert len(seen) == 4 and len(torch.cat(seen)[:, 0].unique()) == 12
+    with pytest.raises(ValueError, match="ran out"):
+        list(stream)
+    with pytest.raises(ValueError, match="too short"):
+        pretrain.token_windows(torch.arange(5), 8)
+
+
+def test_pretrain_learns_a_periodic_stream():
+    from dlbook.llm import Llama, LlamaConfig, pretrain
+
+    ids = torch.arange(4000) % 7                                      # 0 1 2 ... 6 0 1 ...: the next id is certain
+    X, Y = pretrain.token_windows(ids, 16, stride=3)
+    torch.manual_seed(0)
+    model = Llama(LlamaConfig(dim=16, n_layers=1, n_heads=2, vocab_size=7, max_seq_len=16))
+    hist = pretrain.pretrain(model, X, Y, steps=60, batch_size=16, lr=1e-2, chunks=3)
+    assert len(hist["train_loss"]) == 3
+    assert hist["train_loss"][0] > 1.0 and hist["train_loss"][-1] < 0.1
+
+
+@pytest.mark.parametrize("undo", ["rmsnorm", "rope", "swiglu", "no_bias"])
+def test_llama_variants(undo):
+    from dlbook.llm import Llama, LlamaConfig, RMSNorm
+    from dlbook.llm.ablation import llama_variant
+
+    cfg = LlamaConfig(dim=16, n_layers=2, n_heads=4, vocab_size=11, max_seq_len=12)
+    base, var = Llama(cfg), llama_variant(cfg, undo)
+    n_base, n_var = (sum(p.numel() for p in m.parameters()) for m in (base, var))
+    assert n_base == cfg.num_parameters()
+    x = torch.randint(0, 11, (2, 12))
+    assert var(x).shape == (2, 12, 11)
+    # still causal: the logits at t do not depend on later ids
+    y = x.clone()
+    y[:, 6:] = (y[:, 6:] + 1) % 11
+    assert torch.allclose(var(x)[:, :6], var(y)[:, :6], atol=1e-6)
+    if undo == "rmsnorm":
+        assert not any(isinstance(m, RMSNorm) for m in var.modules()) and n_var == n_base
+    if undo == "swiglu":
+        assert n_var == n_base                                        # 2 * E * 3F/2 = 3 * E * F
+    if undo == "no_bias":
+        assert n_var - n_base == sum(m.out_features for m in base.modules() if isinstance(m, torch.nn.Linear))
+    if undo == "rope":
+        assert n_var - n_base == 12 * 16                              # the learned position table
+        # without RoPE and with the positions in the input: a shifted copy of a window sees different inputs,
+        # but attention itself is position-blind (a permutation of the keys' order changes nothing)
+        attn = var.layers[0].self_attn
+        h = torch.randn(1, 5, 16)
+        out = attn(h, torch.arange(5))
+        assert torch.allclose(out, attn(h, torch.arange(5) + 3), atol=1e-6)  # no rotation at any offset
+    with pytest.raises(ValueError, match="unknown ablation"):
+        llama_variant(cfg, "layernorm")
