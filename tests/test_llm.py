@@ -344,3 +344,22 @@ def test_kvcache_update_returns_the_filled_prefix():
     assert kk.shape == (1, 1, 3, 2) and torch.equal(vv, 2 * k)
     kk, _ = cache.update(0, 3 * torch.ones(1, 1, 1, 2), torch.zeros(1, 1, 1, 2), start_pos=3)
     assert kk.shape == (1, 1, 4, 2) and kk[0, 0, 3, 0].item() == 3.0
+
+
+def test_corpus_is_reproduced_by_its_tool(tmp_path):
+    """The shipped corpus is exactly what tools/make_llm_corpus.py makes from its recorded commit."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    shipped = root / "dlbook" / "llm" / "data" / "corpus.json"
+    commit = json.loads(shipped.read_text(encoding="utf-8"))["commit"]
+    found = subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{commit}^{{commit}}"], capture_output=True)
+    if found.returncode != 0:
+        pytest.skip(f"commit {commit[:10]} is not in this clone (shallow?)")
+    out = tmp_path / "corpus.json"
+    subprocess.run([sys.executable, str(root / "tools" / "make_llm_corpus.py"), "--commit", commit, "--out", str(out)],
+                   check=True, capture_output=True, cwd=root)
+    assert out.read_bytes() == shipped.read_bytes()
