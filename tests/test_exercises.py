@@ -554,6 +554,73 @@ def test_ex05_q4_rejects_attention_that_is_not_used(generated, tmp_path, monkeyp
     assert _check_only_scores(generated, "ex05_transformer", "q4", [ns], 7) == [0]
 
 
+# ex04 q6's shortcuts: each reaches 95% on the recall set without holding the symbol for 30 steps.
+RECALL_SHORTCUTS = {
+    "reads x[:, 0]": ("""
+class _FirstInput(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(8, 8, batch_first=True)  # there, and never used
+    def forward(self, x):
+        return 10.0 * F.one_hot(x[:, 0], 8)[:, :4].float()
+model = _FirstInput()
+""", "not from the first step"),
+    "reads states[:, 0]": ("""
+class _FirstState(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed, self.gru, self.out = nn.Embedding(8, 8), nn.GRU(8, 16, batch_first=True), nn.Linear(16, 4)
+    def forward(self, x):
+        return self.out(self.gru(self.embed(x))[0][:, 0])
+dlbook.set_seed(0)
+model = _FirstState()
+_x, _y = seqdata.first_symbol_recall(1500, 30, seed=0)
+dlbook.fit(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=1e-2),
+           torch.utils.data.DataLoader(torch.utils.data.TensorDataset(_x, _y), batch_size=50, shuffle=True),
+           epochs=3, progress=False)
+""", "not from the first step"),
+    "a bidirectional layer": ("""
+class _Both(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(8, 8)
+        self.gru = nn.GRU(8, 16, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(32, 4)
+    def forward(self, x):
+        return self.out(self.gru(self.embed(x))[0][:, 0])  # the backward pass ends on the first symbol
+dlbook.set_seed(0)
+model = _Both()
+_x, _y = seqdata.first_symbol_recall(1500, 30, seed=0)
+dlbook.fit(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=1e-2),
+           torch.utils.data.DataLoader(torch.utils.data.TensorDataset(_x, _y), batch_size=50, shuffle=True),
+           epochs=3, progress=False)
+""", "use a one-directional recurrent layer"),
+}
+
+
+def test_ex04_q6_rejects_recall_without_memory(generated, tmp_path, monkeypatch):
+    """Three shortcuts that reach 95% without a 30-step memory (reading x[:, 0], the states at step 0,
+    or a bidirectional layer's step 0) fail the public test with their hint and score zero in the
+    hidden test, where the reference passes on every seed tried."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DLBOOK_GRADING", raising=False)
+    reference = _solution_namespace(generated, "ex04_rnn")
+    exec("model = train_recall()", reference)
+    namespaces = [reference]
+    for label, (code, hint) in RECALL_SHORTCUTS.items():
+        ns = dict(reference)
+        exec(code, ns)
+        x, y = ns["seqdata"].first_symbol_recall(1000, 30, seed=1)
+        acc = ns["dlbook"].accuracy(ns["dlbook"].predict(ns["model"], x), y).item()
+        assert acc >= 0.95, f"the shortcut '{label}' is not a fair test: accuracy {acc:.3f}"
+        result = reference["grader"].check("q6", global_env=ns)
+        assert not result.passed_all and hint in _first_error(result), (label, _first_error(result))
+        namespaces.append(ns)
+    for seed in (7, 8):
+        scores = _check_only_scores(generated, "ex04_rnn", "q6", namespaces, seed)
+        assert scores[0] == 3 and scores[1:] == [0] * len(RECALL_SHORTCUTS), (seed, scores)
+
+
 FULL_FINETUNE = """
 def lora_finetune(base, X, y):
     model = copy.deepcopy(base)  # every weight trains: 301,066 parameters, not <= 1%
