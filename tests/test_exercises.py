@@ -39,10 +39,11 @@ NUMERIC = {"ex00_introduction": ("q3", "w_two_steps"), "ex01_neurons": ("q4", "n
            "ex02_backprop": ("q5", "p_after_first_step"), "ex03_cnn": ("q4", "lenet5_params"),
            "ex04_rnn": ("q3", "gru_params"), "ex05_transformer": ("q3", "encoder_layer_params"),
            "ex06_gan": ("q2", "d_star_at_0"), "ex07_distillation": ("q6", "int8_layer_bytes"),
-           "ex08_meta_learning": ("q5", "best_fixed_mse"), "ex10_llm": ("q4", "tinyllama_params")}
+           "ex08_meta_learning": ("q5", "best_fixed_mse"), "ex10_llm": ("q4", "tinyllama_params"),
+           "ex12_distributed": ("q2", "llama13b_stage2_gb")}
 THRESHOLD = {"ex00_introduction": "q4", "ex01_neurons": "q5", "ex02_backprop": "q6", "ex03_cnn": "q5", "ex04_rnn": "q6",
              "ex05_transformer": "q4", "ex06_gan": "q6", "ex07_distillation": "q7",
-             "ex08_meta_learning": "q6", "ex10_llm": "q7"}
+             "ex08_meta_learning": "q6", "ex10_llm": "q7", "ex12_distributed": "q6"}
 # How each threshold question states its bar (default: an accuracy or a loss).
 THRESHOLD_TEXT = {"ex06_gan": ("at least 7 of the 8 modes",), "ex07_distillation": ("92%",),
                   "ex08_meta_learning": ("80%",), "ex10_llm": ("90%",)}
@@ -253,6 +254,13 @@ DUMMIES = {
     "forward": "return self.base(x)",
     "merge": "return self.base",
     "lora_finetune": "return base",  # the frozen base: about 40% on the mirrored digits
+    "ring_allreduce": "return [t.clone() for t in tensors], [0] * len(tensors)",
+    "zero_memory_per_gpu": "return 0.0",
+    "pipeline_bubble": "return 0.0",
+    "ddp_hyperparameters": "return per_worker_batch, base_lr",
+    "data_parallel_grads": "return [[torch.zeros_like(p) for p in model.parameters()] for _ in range(world_size)], "
+                           "[torch.zeros_like(p) for p in model.parameters()]",
+    "train_data_parallel": "return nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))",  # untrained: ~10%
 }
 # Every comparison the grader might use, monkeypatched in the submission's kernel: the same
 # patches as the attack suite's (one source, tests/grading_attacks/attacks.py).
