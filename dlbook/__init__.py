@@ -3,7 +3,8 @@
 The notebooks import what they *use* from here (data, training loop, plots, models taught
 in earlier chapters); what a chapter *teaches* is written out in the chapter itself.
 
-Modules by topic: ``data`` (offline data sets), ``train`` (``fit``, ``evaluate``), ``plot``, ``diagram`` (block diagrams drawn from a model);
+Modules by topic: ``data`` (offline data sets), ``train`` (``fit``, ``evaluate``), ``plot``, ``diagram`` (block diagrams drawn from a model),
+``decoding`` (one generation loop and its logits processors, for the language models of chapters 4, 5 and 10);
 ``nn_basics`` and ``mlp`` (chapter 1), ``scratch`` (NumPy backpropagation), ``autograd`` (a tiny
 reverse-mode engine), ``optim`` and ``regularization`` (chapter 2), ``conv`` and ``cnn``
 (chapter 3), ``seqdata`` (generated sequence data) and ``rnn`` (recurrent cells, seq2seq) (chapter 4),
@@ -29,6 +30,7 @@ from . import (
     cnn,
     conv,
     data,
+    decoding,
     diagram,
     diffusion,
     distill,

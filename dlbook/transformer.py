@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import decoding
 from .attention import LearnedPositionalEmbedding, MultiHeadAttention, SinusoidalPositionalEncoding, causal_mask
 from .utils import check_positive_int
 
@@ -351,6 +352,7 @@ def generate(model: DecoderOnlyLM, prefix: torch.Tensor, length: int, temperatur
 
     With ``use_cache`` each step feeds one token and reuses the cached keys and values; without,
     each step re-runs the whole sequence. Both give the same ids. Returns ``(length,)``.
+    Chapter 5's arguments for the course's one decoding loop, :func:`dlbook.decoding.generate`.
     """
     if prefix.dim() != 1 or len(prefix) == 0:
         raise ValueError(f"prefix must be a non-empty (T0,) tensor of ids, got {tuple(prefix.shape)}")
@@ -358,27 +360,9 @@ def generate(model: DecoderOnlyLM, prefix: torch.Tensor, length: int, temperatur
         raise ValueError(f"temperature must be > 0, got {temperature}")
     if len(prefix) + length > model.config.max_len:
         raise ValueError(f"prefix + length = {len(prefix) + length} exceeds max_len {model.config.max_len}")
-    was_training = model.training
-    model.eval()
-    seq = prefix[None]                                               # (1, T0)
-    caches = model.new_caches() if use_cache else None
-    logits = model(seq, caches)                                      # (1, T0, V)
-    out = []
-    for _ in range(length):
-        last = logits[0, -1]                                         # (V,)
-        if greedy:
-            nxt = last.argmax()
-        else:
-            last = last / temperature
-            if top_k is not None:
-                kth = torch.topk(last, min(top_k, last.numel())).values[-1]
-                last = last.masked_fill(last < kth, float("-inf"))
-            nxt = torch.multinomial(torch.softmax(last, dim=-1), 1, generator=generator)[0]
-        out.append(int(nxt))
-        seq = torch.cat([seq, nxt.view(1, 1)], dim=1)                # (1, t + 1)
-        logits = model(nxt.view(1, 1), caches, seq.shape[1] - 1) if use_cache else model(seq)
-    model.train(was_training)
-    return torch.tensor(out, dtype=torch.long)
+    processors = [] if greedy else [decoding.Temperature(temperature)] + ([decoding.TopK(top_k)] if top_k is not None else [])
+    return decoding.generate(model, prefix[None].long(), length, processors, greedy=greedy, generator=generator,
+                             use_cache=use_cache)[0]
 
 
 def warmup_scheduler(optimizer: torch.optim.Optimizer, warmup_steps: int) -> torch.optim.lr_scheduler.LambdaLR:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..utils import eval_mode
+from .. import decoding
 
 __all__ = ["CharLM", "generate"]
 
@@ -47,20 +47,13 @@ class CharLM(nn.Module):
 def generate(model: CharLM, prefix: torch.Tensor, length: int, temperature: float = 1.0,
              greedy: bool = False, generator: torch.Generator | None = None) -> torch.Tensor:
     """Continue ``prefix`` ``(T0,)`` by ``length`` ids, sampling from ``softmax(logits / temperature)``
-    (or taking the argmax when ``greedy``). Returns the new ids ``(length,)``."""
+    (or taking the argmax when ``greedy``). Returns the new ids ``(length,)``.
+
+    Chapter 4's arguments for the course's one decoding loop, :func:`dlbook.decoding.generate`
+    (the RNN's state carries the prefix: each step feeds one id)."""
     if prefix.dim() != 1 or len(prefix) == 0:
         raise ValueError(f"prefix must be a non-empty (T0,) tensor of ids, got {tuple(prefix.shape)}")
     if not greedy and temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
-    out = []
-    with eval_mode(model):
-        logits, state = model.forward_with_state(prefix[None], None)     # (1, T0, V)
-        for _ in range(length):
-            last = logits[0, -1]                                          # (V,)
-            if greedy:
-                nxt = last.argmax()
-            else:
-                nxt = torch.multinomial(torch.softmax(last / temperature, dim=-1), 1, generator=generator)[0]
-            out.append(int(nxt))
-            logits, state = model.forward_with_state(nxt.view(1, 1), state)
-    return torch.tensor(out, dtype=torch.long)
+    processors = [] if greedy else [decoding.Temperature(temperature)]
+    return decoding.generate(model, prefix[None].long(), length, processors, greedy=greedy, generator=generator)[0]
