@@ -39,13 +39,14 @@ NUMERIC = {"ex00_introduction": ("q3", "w_two_steps"), "ex01_neurons": ("q4", "n
            "ex02_backprop": ("q5", "p_after_first_step"), "ex03_cnn": ("q4", "lenet5_params"),
            "ex04_rnn": ("q3", "gru_params"), "ex05_transformer": ("q3", "encoder_layer_params"),
            "ex06_gan": ("q2", "d_star_at_0"), "ex07_distillation": ("q6", "int8_layer_bytes"),
-           "ex08_meta_learning": ("q5", "best_fixed_mse"), "ex10_llm": ("q4", "tinyllama_params")}
+           "ex08_meta_learning": ("q5", "best_fixed_mse"), "ex10_llm": ("q4", "tinyllama_params"),
+           "ex11_adversarial": ("q3", "digit_increase")}
 THRESHOLD = {"ex00_introduction": "q4", "ex01_neurons": "q5", "ex02_backprop": "q6", "ex03_cnn": "q5", "ex04_rnn": "q6",
              "ex05_transformer": "q4", "ex06_gan": "q6", "ex07_distillation": "q7",
-             "ex08_meta_learning": "q6", "ex10_llm": "q7"}
+             "ex08_meta_learning": "q6", "ex10_llm": "q7", "ex11_adversarial": "q6"}
 # How each threshold question states its bar (default: an accuracy or a loss).
 THRESHOLD_TEXT = {"ex06_gan": ("at least 7 of the 8 modes",), "ex07_distillation": ("92%",),
-                  "ex08_meta_learning": ("80%",), "ex10_llm": ("90%",)}
+                  "ex08_meta_learning": ("80%",), "ex10_llm": ("90%",), "ex11_adversarial": ("70%",)}
 
 
 def test_every_exercise_on_disk_is_described_here():
@@ -253,6 +254,13 @@ DUMMIES = {
     "forward": "return self.base(x)",
     "merge": "return self.base",
     "lora_finetune": "return base",  # the frozen base: about 40% on the mirrored digits
+    "fgsm": "return x.detach().clone()",
+    "pgd_step": "return x_adv.detach().clone()",
+    "max_linear_increase": "return 0.0",
+    "normalize_answer": "return text",
+    "f1_score": "return 0.0",
+    "decode_spans": "return start_logits.argmax(1), start_logits.argmax(1)",
+    "train_robust": "return nn.Sequential(nn.Linear(64, 10))",  # untrained: about 10%
 }
 # Every comparison the grader might use, monkeypatched in the submission's kernel: the same
 # patches as the attack suite's (one source, tests/grading_attacks/attacks.py).
@@ -601,4 +609,39 @@ def test_ex10_q7_needs_lora_within_the_budget(generated):
         namespaces.append(ns)
     for seed in Q7_SEEDS:
         scores = _check_only_scores(generated, "ex10_llm", "q7", namespaces, seed)
+        assert scores[0] == 3 and scores[1:] == [0] * (len(namespaces) - 1), (seed, scores)
+
+
+CLEAN_TRAINING = """
+def train_robust(X, y):
+    dlbook.set_seed(0)
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(30):  # the reference's schedule, on clean batches
+        for idx in torch.randperm(len(X), generator=g).split(64):
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model.eval()
+"""
+MASKED = CLEAN_TRAINING.replace("    return model.eval()", """    with torch.no_grad():
+        model[2].weight.mul_(1000.0)  # huge logits: the softmax saturates and the cross-entropy's gradient vanishes
+        model[2].bias.mul_(1000.0)
+    return model.eval()""")
+
+
+def test_ex11_q6_needs_adversarial_training(generated):
+    """The grader attacks the returned network itself: clean training (about 35% under PGD) and the same
+    network with its logits scaled by 1000 (gradient masking, which the margin-loss PGD sees through) score
+    zero, where the FGSM-trained reference (about 80%) passes on every seed tried."""
+    reference = _solution_namespace(generated, "ex11_adversarial")
+    namespaces = [reference]
+    for code in (CLEAN_TRAINING, MASKED):
+        ns = dict(reference)
+        exec(code, ns)
+        namespaces.append(ns)
+    for seed in Q7_SEEDS:
+        scores = _check_only_scores(generated, "ex11_adversarial", "q6", namespaces, seed)
         assert scores[0] == 3 and scores[1:] == [0] * (len(namespaces) - 1), (seed, scores)
