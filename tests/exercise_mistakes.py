@@ -1545,7 +1545,7 @@ def max_linear_increase(w, x, eps):
         ("an L2 bound", """
 def max_linear_increase(w, x, eps):
     return float(eps * w.norm())
-""", "not eps * ||w||_2"),
+""", "not eps * w.norm() (the L2 norm)"),
         ("moves every pixel up", """
 def max_linear_increase(w, x, eps):
     return float((w * (1 - x).clamp(max=eps)).sum())

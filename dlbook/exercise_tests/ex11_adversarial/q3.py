@@ -10,7 +10,7 @@ test = {   'all_or_nothing': True,
                                                ">>> assert isinstance(_v, float), f'return a Python float (float(...)), got {type(_v).__name__}'\n"
                                                ">>> assert abs(_v - 0.65) > 1e-09, 'the box [0, 1] limits each pixel too: a pixel at 0.95 can rise by 0.05 only, a pixel at 0 cannot fall'\n"
                                                ">>> assert abs(_v - 0.1 * float(_w.norm())) > 1e-09, 'the L-inf ball lets every pixel move by eps at once: the bound is a sum over the pixels (eps * "
-                                               "||w||_1 without the box), not eps * ||w||_2'\n"
+                                               "w.abs().sum() without the box), not eps * w.norm() (the L2 norm)'\n"
                                                ">>> assert abs(_v + 0.25) > 1e-09 and abs(_v - 0.15) > 1e-09, 'a pixel with a negative weight raises the score by moving down: every pixel moves the "
                                                "way its weight pays'\n"
                                                ">>> assert abs(_v - 0.6) > 1e-09, 'a pixel can rise by at most min(eps, 1 - x) and fall by at most min(eps, x), not the other way round'\n"
