@@ -24,8 +24,8 @@ test = {   'all_or_nothing': True,
                                                ">>> assert isinstance(digit_increase, float), f'digit_increase should be a float, got {type(digit_increase).__name__}'\n"
                                                ">>> assert abs(digit_increase - max_linear_increase(w_digit, x_digit, 0.1)) < 1e-09, 'digit_increase should be max_linear_increase(w_digit, x_digit, "
                                                "0.1)'\n"
-                                               '>>> assert digit_increase < 0.1 * float(w_digit.abs().sum()), "with the box, the increase is below eps * ||w||_1: most of the 8\'s pixels are 0 and '
-                                               'cannot go down"\n',
+                                               '>>> assert digit_increase < 0.1 * float(w_digit.abs().sum()), "with the box, the increase is below eps * w_digit.abs().sum(): the 8\'s background '
+                                               'pixels (at 0) cannot go down"\n',
                                        'hidden': False,
                                        'locked': False,
                                        'points': 0}],
