@@ -25,7 +25,7 @@ test = {   'all_or_nothing': True,
                                                '(.grad): take the gradient with respect to the input only, torch.autograd.grad(loss, x_copy), not loss.backward()"\n'
                                                ">>> assert not _x.requires_grad and torch.equal(_x, _x0), 'fgsm changed x: attack a copy, x.detach().clone().requires_grad_(True)'\n"
                                                ">>> assert not _out.requires_grad, 'detach the result: fgsm returns a plain tensor, not a node of the autograd graph'\n"
-                                               '>>> _near = lambda v: bool(torch.allclose(_out.detach(), v, atol=1e-09))\n'
+                                               '>>> _near = lambda v: bool(torch.allclose(_out.detach(), v, atol=1e-06))\n'
                                                ">>> assert not _near((_x0 - 0.1 * _g.sign()).clamp(0, 1)), 'untargeted FGSM steps up the loss of the true label: x + eps * sign(grad), not minus'\n"
                                                ">>> assert not _near((_x0 + 0.1 * _g).clamp(0, 1)), 'take the sign of the gradient: x + eps * grad.sign(), so that every pixel moves by eps'\n"
                                                ">>> assert not _near(_x0 + 0.1 * _g.sign()), 'clip the result to the pixel box [0, 1] (.clamp(0, 1))'\n"

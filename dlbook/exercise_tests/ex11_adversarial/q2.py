@@ -28,7 +28,7 @@ test = {   'all_or_nothing': True,
                                                ">>> assert torch.equal(_x, _x0) and torch.equal(_xa, _xa0) and (not _x.requires_grad) and (not _xa.requires_grad), 'pgd_step changed x or x_adv: "
                                                "attack a copy, x_adv.detach().clone().requires_grad_(True)'\n"
                                                ">>> assert not _out.requires_grad, 'detach the result: pgd_step returns a plain tensor, not a node of the autograd graph'\n"
-                                               '>>> _near = lambda v: bool(torch.allclose(_out.detach(), v, atol=1e-09))\n'
+                                               '>>> _near = lambda v: bool(torch.allclose(_out.detach(), v, atol=1e-06))\n'
                                                ">>> assert not _near(_ball(_xa0 - 0.15 * _s, _x0).clamp(0, 1)), 'the attack steps up the loss: x_adv + alpha * sign(grad), not minus'\n"
                                                ">>> assert not _near((_xa0 + 0.15 * _s).clamp(0, 1)), 'project onto the L-inf ball around the clean x: x + clamp(x_adv + alpha * sign(grad) - x, -eps, "
                                                "eps)'\n"
@@ -38,7 +38,7 @@ test = {   'all_or_nothing': True,
                                                '>>> _xo = torch.tensor([[1.25, -0.2, 0.5, 0.96], [0.5, 1.3, -0.15, 0.03]], dtype=torch.float64)\n'
                                                '>>> _so = _sign(_xo)\n'
                                                '>>> _out = pgd_step(_m, _xo, _xo, _y, 0.1, 0.05)\n'
-                                               '>>> _near = lambda v: bool(torch.allclose(_out.detach(), v, atol=1e-09))\n'
+                                               '>>> _near = lambda v: bool(torch.allclose(_out.detach(), v, atol=1e-06))\n'
                                                ">>> assert not _near(_ball((_xo + 0.05 * _so).clamp(0, 1), _xo)), 'clip to the box [0, 1] last, after the projection onto the ball: where x lies "
                                                "outside the box the result must still be a valid image'\n"
                                                ">>> assert not _near(_ball(_xo + 0.05 * _so, _xo)), 'clip the result to the pixel box [0, 1] (.clamp(0, 1)) after the projection onto the ball'\n"
@@ -46,7 +46,7 @@ test = {   'all_or_nothing': True,
                                                '>>> _xa = _x0.clone()\n'
                                                '>>> for _ in range(3):\n'
                                                '...     _xa = pgd_step(_m, _xa, _x0, _y, 0.1, 0.04)\n'
-                                               ">>> assert torch.allclose(_xa, adversarial.pgd(_m, _x0, _y, 0.1, 0.04, 3, random_start=False), atol=1e-09), 'three of your steps from x should equal "
+                                               ">>> assert torch.allclose(_xa, adversarial.pgd(_m, _x0, _y, 0.1, 0.04, 3, random_start=False), atol=1e-06), 'three of your steps from x should equal "
                                                "dlbook.adversarial.pgd(model, x, y, 0.1, 0.04, 3, random_start=False)'\n",
                                        'hidden': False,
                                        'locked': False,
