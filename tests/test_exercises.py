@@ -645,3 +645,36 @@ def test_ex11_q6_needs_adversarial_training(generated):
     for seed in Q7_SEEDS:
         scores = _check_only_scores(generated, "ex11_adversarial", "q6", namespaces, seed)
         assert scores[0] == 3 and scores[1:] == [0] * (len(namespaces) - 1), (seed, scores)
+
+
+def test_ex11_master_agrees_with_dlbook(generated):
+    """The master's solutions, which the hidden tests take as reference answers, agree with the course's own
+    dlbook.adversarial (fgsm, pgd) and dlbook.reading (normalize_answer, f1_score, decode_spans) on fresh inputs."""
+    import numpy as np
+    import torch
+
+    from dlbook import adversarial, reading
+
+    ns = _solution_namespace(generated, "ex11_adversarial")
+    g = torch.Generator().manual_seed(0)
+    for _ in range(5):
+        model = torch.nn.Sequential(torch.nn.Linear(12, 8), torch.nn.Tanh(), torch.nn.Linear(8, 4)).double()
+        x = torch.rand(6, 12, generator=g, dtype=torch.float64)
+        y = torch.randint(0, 4, (6,), generator=g)
+        for targeted in (False, True):
+            assert torch.equal(ns["fgsm"](model, x, y, 0.1, targeted=targeted),
+                               adversarial.fgsm(model, x, y, 0.1, targeted=targeted))
+        x_adv = x
+        for _ in range(4):
+            x_adv = ns["pgd_step"](model, x_adv, x, y, 0.1, 0.03)
+        assert torch.equal(x_adv, adversarial.pgd(model, x, y, 0.1, 0.03, 4, random_start=False))
+        s, e = torch.randn(5, 15, generator=g), torch.randn(5, 15, generator=g)
+        for length in (1, 3, 20):
+            assert all(torch.equal(a, b) for a, b in zip(ns["decode_spans"](s, e, length), reading.decode_spans(s, e, length)))
+    rng = np.random.default_rng(0)
+    words = ["The", "a", "An", "cat's", "theory", "anthem", "U.S.", "don't", "Paris!", "red", "red", "(1998)"]
+    for _ in range(50):
+        pred = " ".join(rng.choice(words, size=int(rng.integers(1, 6))))
+        truths = [" ".join(rng.choice(words, size=int(rng.integers(1, 6)))) for _ in range(int(rng.integers(1, 4)))]
+        assert ns["normalize_answer"](pred) == reading.normalize_answer(pred)
+        assert ns["f1_score"](pred, truths) == pytest.approx(reading.f1_score(pred, truths), abs=1e-12)
