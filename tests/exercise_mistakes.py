@@ -1423,6 +1423,227 @@ class LoRALinear(nn.Module):
 """, "merge changed the LoRA layer"),
         ],
     },
+    "ex12_distributed": {
+        "q1": [
+            ("forgets the all-gather", """
+def ring_allreduce(tensors):
+    n = len(tensors)
+    shape = tensors[0].shape
+    flat = [t.reshape(-1).clone() for t in tensors]
+    chunks = [list(f.tensor_split(n)) for f in flat]
+    sent = [0] * n
+    for step in range(n - 1):
+        outgoing = [(r, (r - step) % n, chunks[r][(r - step) % n].clone()) for r in range(n)]
+        for r, c, data in outgoing:
+            chunks[(r + 1) % n][c] += data
+            sent[r] += data.numel()
+    return [f.reshape(shape) for f in flat], sent
+""", "add the all-gather"),
+            ("all-gather adds instead of copying (double counts)", """
+def ring_allreduce(tensors):
+    n = len(tensors)
+    shape = tensors[0].shape
+    flat = [t.reshape(-1).clone() for t in tensors]
+    chunks = [list(f.tensor_split(n)) for f in flat]
+    sent = [0] * n
+    for step in range(n - 1):
+        outgoing = [(r, (r - step) % n, chunks[r][(r - step) % n].clone()) for r in range(n)]
+        for r, c, data in outgoing:
+            chunks[(r + 1) % n][c] += data
+            sent[r] += data.numel()
+    for step in range(n - 1):
+        outgoing = [(r, (r + 1 - step) % n, chunks[r][(r + 1 - step) % n].clone()) for r in range(n)]
+        for r, c, data in outgoing:
+            chunks[(r + 1) % n][c] += data
+            sent[r] += data.numel()
+    return [f.reshape(shape) for f in flat], sent
+""", "the receiver replaces (copies) its chunk by the one received, it does not add it"),
+            ("counts the whole tensor per step", """
+def ring_allreduce(tensors):
+    n = len(tensors)
+    shape = tensors[0].shape
+    flat = [t.reshape(-1).clone() for t in tensors]
+    chunks = [list(f.tensor_split(n)) for f in flat]
+    sent = [0] * n
+    for step in range(n - 1):
+        outgoing = [(r, (r - step) % n, chunks[r][(r - step) % n].clone()) for r in range(n)]
+        for r, c, data in outgoing:
+            chunks[(r + 1) % n][c] += data
+            sent[r] += tensors[r].numel()
+    for step in range(n - 1):
+        outgoing = [(r, (r + 1 - step) % n, chunks[r][(r + 1 - step) % n].clone()) for r in range(n)]
+        for r, c, data in outgoing:
+            chunks[(r + 1) % n][c].copy_(data)
+            sent[r] += tensors[r].numel()
+    return [f.reshape(shape) for f in flat], sent
+""", "not the whole tensor"),
+            ("changes the input tensors in place", """
+def ring_allreduce(tensors):
+    n = len(tensors)
+    shape = tensors[0].shape
+    flat = [t.reshape(-1) for t in tensors]
+    chunks = [list(f.tensor_split(n)) for f in flat]
+    sent = [0] * n
+    for step in range(n - 1):
+        outgoing = [(r, (r - step) % n, chunks[r][(r - step) % n].clone()) for r in range(n)]
+        for r, c, data in outgoing:
+            chunks[(r + 1) % n][c] += data
+            sent[r] += data.numel()
+    for step in range(n - 1):
+        outgoing = [(r, (r + 1 - step) % n, chunks[r][(r + 1 - step) % n].clone()) for r in range(n)]
+        for r, c, data in outgoing:
+            chunks[(r + 1) % n][c].copy_(data)
+            sent[r] += data.numel()
+    return [f.reshape(shape) for f in flat], sent
+""", "leave them unchanged"),
+        ],
+        "q2": [
+            ("stage 2 shards the weights", """
+def zero_memory_per_gpu(n_params, world_size, stage):
+    if stage not in (0, 1, 2, 3):
+        raise ValueError(f"stage must be 0, 1, 2 or 3, got {stage!r}")
+    weights = 2 / (world_size if stage >= 2 else 1)
+    grads = 2 / (world_size if stage >= 2 else 1)
+    optimizer = 12 / (world_size if stage >= 1 else 1)
+    return float(n_params * (weights + grads + optimizer))
+""", "stage 2 shards the optimizer state and the gradients, not the weights"),
+            ("stage 1 shards the gradients too", """
+def zero_memory_per_gpu(n_params, world_size, stage):
+    if stage not in (0, 1, 2, 3):
+        raise ValueError(f"stage must be 0, 1, 2 or 3, got {stage!r}")
+    weights = 2 / (world_size if stage >= 3 else 1)
+    grads = 2 / (world_size if stage >= 1 else 1)
+    optimizer = 12 / (world_size if stage >= 1 else 1)
+    return float(n_params * (weights + grads + optimizer))
+""", "stage 1 shards only the optimizer state"),
+            ("Adam state of 8 bytes (no fp32 master weights)", """
+def zero_memory_per_gpu(n_params, world_size, stage):
+    if stage not in (0, 1, 2, 3):
+        raise ValueError(f"stage must be 0, 1, 2 or 3, got {stage!r}")
+    weights = 2 / (world_size if stage >= 3 else 1)
+    grads = 2 / (world_size if stage >= 2 else 1)
+    optimizer = 8 / (world_size if stage >= 1 else 1)
+    return float(n_params * (weights + grads + optimizer))
+""", "the optimizer state is 12 bytes per parameter"),
+            ("stage 0 divides by N", """
+def zero_memory_per_gpu(n_params, world_size, stage):
+    if stage not in (0, 1, 2, 3):
+        raise ValueError(f"stage must be 0, 1, 2 or 3, got {stage!r}")
+    weights = 2 / (world_size if stage >= 0 else 1)
+    grads = 2 / (world_size if stage >= 0 else 1)
+    optimizer = 12 / (world_size if stage >= 0 else 1)
+    return float(n_params * (weights + grads + optimizer))
+""", "stage 0 (DDP) shards nothing"),
+            ("GiB instead of GB", "llama13b_stage2_gb = zero_memory_per_gpu(13e9, 8, 2) / 2**30", "not GiB"),
+            ("stage 2 counted as stage 3", "llama13b_stage2_gb = zero_memory_per_gpu(13e9, 8, 3) / 1e9", "stage 2 keeps the 16-bit weights whole"),
+        ],
+        "q3": [
+            ("m and p swapped", """
+def pipeline_bubble(stages, micro_batches):
+    return (micro_batches - 1) / (micro_batches + stages - 1)
+""", "did you swap m and p"),
+            ("(p - 1)/m, relative to the useful time", """
+def pipeline_bubble(stages, micro_batches):
+    return (stages - 1) / micro_batches
+""", "(p - 1)/m is the bubble relative to the useful time"),
+            ("the -1 missing from the denominator", """
+def pipeline_bubble(stages, micro_batches):
+    return (stages - 1) / (micro_batches + stages)
+""", "not m + p"),
+            ("min_micro_batches from (p - 1)/m", "min_micro_batches = 47", "not (p - 1)/m"),
+        ],
+        "q4": [
+            ("scales the learning rate by N alone", """
+def ddp_hyperparameters(base_lr, base_batch, per_worker_batch, world_size, reduction="mean"):
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+    global_batch = world_size * per_worker_batch
+    lr = base_lr * world_size
+    return global_batch, (lr if reduction == "mean" else lr / world_size)
+""", "not by N alone"),
+            ("the per-worker batch as the global batch", """
+def ddp_hyperparameters(base_lr, base_batch, per_worker_batch, world_size, reduction="mean"):
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+    global_batch = per_worker_batch
+    lr = base_lr * global_batch / base_batch
+    return global_batch, (lr if reduction == "mean" else lr / world_size)
+""", "the global batch is N x the per-worker batch"),
+            ("summed gradients with the averaged rate", """
+def ddp_hyperparameters(base_lr, base_batch, per_worker_batch, world_size, reduction="mean"):
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+    global_batch = world_size * per_worker_batch
+    return global_batch, base_lr * global_batch / base_batch
+""", "summed gradients are already N times their mean"),
+            ("divides by the batch ratio", """
+def ddp_hyperparameters(base_lr, base_batch, per_worker_batch, world_size, reduction="mean"):
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+    global_batch = world_size * per_worker_batch
+    lr = base_lr * base_batch / global_batch
+    return global_batch, (lr if reduction == "mean" else lr / world_size)
+""", "multiply by N·b / B, don't divide"),
+        ],
+        "q5": [
+            ("plain average over unequal shards", """
+def data_parallel_grads(model, X, y, world_size):
+    params = list(model.parameters())
+    shard_grads, sizes = [], []
+    for X_k, y_k in zip(X.tensor_split(world_size), y.tensor_split(world_size)):
+        loss = F.cross_entropy(model(X_k), y_k)
+        shard_grads.append(list(torch.autograd.grad(loss, params)))
+        sizes.append(len(X_k))
+    grads = [sum(g[i] for g in shard_grads) / world_size for i in range(len(params))]
+    return shard_grads, grads
+""", "weight each shard's gradient by n_k / n"),
+            ("sums the shards' gradients", """
+def data_parallel_grads(model, X, y, world_size):
+    params = list(model.parameters())
+    shard_grads, sizes = [], []
+    for X_k, y_k in zip(X.tensor_split(world_size), y.tensor_split(world_size)):
+        loss = F.cross_entropy(model(X_k), y_k)
+        shard_grads.append(list(torch.autograd.grad(loss, params)))
+        sizes.append(len(X_k))
+    grads = [sum(g[i] for g in shard_grads) for i in range(len(params))]
+    return shard_grads, grads
+""", "don't sum them"),
+            ("accumulates .grad without zeroing it", """
+def data_parallel_grads(model, X, y, world_size):
+    params = list(model.parameters())
+    shard_grads, sizes = [], []
+    for X_k, y_k in zip(X.tensor_split(world_size), y.tensor_split(world_size)):
+        F.cross_entropy(model(X_k), y_k).backward()
+        shard_grads.append([p.grad.clone() for p in params])
+        sizes.append(len(X_k))
+    grads = [sum(n_k / len(X) * g[i] for n_k, g in zip(sizes, shard_grads)) for i in range(len(params))]
+    return shard_grads, grads
+""", "zero the gradients between shards"),
+            ("sums the loss on each shard", """
+def data_parallel_grads(model, X, y, world_size):
+    params = list(model.parameters())
+    shard_grads, sizes = [], []
+    for X_k, y_k in zip(X.tensor_split(world_size), y.tensor_split(world_size)):
+        loss = F.cross_entropy(model(X_k), y_k, reduction="sum")
+        shard_grads.append(list(torch.autograd.grad(loss, params)))
+        sizes.append(len(X_k))
+    grads = [sum(n_k / len(X) * g[i] for n_k, g in zip(sizes, shard_grads)) for i in range(len(params))]
+    return shard_grads, grads
+""", "is the mean over its shard"),
+            ("every N-th row instead of contiguous shards", """
+def data_parallel_grads(model, X, y, world_size):
+    params = list(model.parameters())
+    shard_grads, sizes = [], []
+    for k in range(world_size):
+        X_k, y_k = X[k::world_size], y[k::world_size]
+        loss = F.cross_entropy(model(X_k), y_k)
+        shard_grads.append(list(torch.autograd.grad(loss, params)))
+        sizes.append(len(X_k))
+    grads = [sum(n_k / len(X) * g[i] for n_k, g in zip(sizes, shard_grads)) for i in range(len(params))]
+    return shard_grads, grads
+""", "contiguous shards with tensor_split"),
+        ],
+    },
 }
 
 MISTAKES["ex11_adversarial"] = {

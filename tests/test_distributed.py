@@ -85,6 +85,44 @@ def test_pipeline_bubble_matches_a_counted_gpipe_schedule():
         D.pipeline_bubble(0, 4)
 
 
+def test_linear_scaling_rule():
+    # 8 workers of 32 from a recipe tuned at batch 64: the global batch is 256, 4 times the rate
+    assert D.linear_scaling(0.1, 64, 32, 8) == (256, pytest.approx(0.4))
+    # summed gradients are already 8 times the average: the rate to give is 8 times smaller
+    assert D.linear_scaling(0.1, 64, 32, 8, reduction="sum") == (256, pytest.approx(0.05))
+    assert D.linear_scaling(0.1, 64, 64, 1) == (64, pytest.approx(0.1))
+    with pytest.raises(ValueError, match="reduction"):
+        D.linear_scaling(0.1, 64, 32, 8, reduction="avg")
+    with pytest.raises(ValueError, match="world_size"):
+        D.linear_scaling(0.1, 64, 32, 0)
+
+
+@pytest.mark.parametrize("n, world_size", [(12, 4), (13, 4), (7, 3), (5, 1)])
+def test_data_parallel_gradients_equal_the_full_batch_gradient(n, world_size):
+    """Weighted by shard size, the shards' gradients give the full batch's; a plain average does
+    too with equal shards, and not with unequal ones (the case DistributedSampler pads away)."""
+    import torch.nn.functional as F
+    from torch import nn
+
+    g = torch.Generator().manual_seed(n)
+    model = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 3)).double()
+    X, y = torch.randn(n, 5, generator=g, dtype=torch.float64), torch.randint(0, 3, (n,), generator=g)
+    shard_grads, grads = D.data_parallel_gradients(model, F.cross_entropy, X, y, world_size)
+    full = torch.autograd.grad(F.cross_entropy(model(X), y), list(model.parameters()))
+    assert len(shard_grads) == world_size and all(m.grad is None for m in model.parameters())
+    for a, b in zip(grads, full):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    first = torch.autograd.grad(F.cross_entropy(model(X[: len(X.tensor_split(world_size)[0])]),
+                                                y[: len(X.tensor_split(world_size)[0])]), list(model.parameters()))
+    for a, b in zip(shard_grads[0], first):
+        torch.testing.assert_close(a, b)
+    plain = [sum(s[i] for s in shard_grads) / world_size for i in range(len(full))]
+    same = all(torch.allclose(a, b, rtol=1e-10, atol=1e-12) for a, b in zip(plain, full))
+    assert same == (n % world_size == 0), (n, world_size)
+    with pytest.raises(ValueError, match="world_size"):
+        D.data_parallel_gradients(model, F.cross_entropy, X, y, n + 1)
+
+
 # --- worker helpers ------------------------------------------------------------------------------
 
 def test_choose_backend(monkeypatch):

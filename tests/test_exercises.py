@@ -40,12 +40,12 @@ NUMERIC = {"ex00_introduction": ("q3", "w_two_steps"), "ex01_neurons": ("q4", "n
            "ex04_rnn": ("q3", "gru_params"), "ex05_transformer": ("q3", "encoder_layer_params"),
            "ex06_gan": ("q2", "d_star_at_0"), "ex07_distillation": ("q6", "int8_layer_bytes"),
            "ex08_meta_learning": ("q5", "best_fixed_mse"), "ex10_llm": ("q4", "tinyllama_params"),
-           "ex11_adversarial": ("q3", "digit_increase")}
+           "ex11_adversarial": ("q3", "digit_increase"), "ex12_distributed": ("q2", "llama13b_stage2_gb")}
 THRESHOLD = {"ex00_introduction": "q4", "ex01_neurons": "q5", "ex02_backprop": "q6", "ex03_cnn": "q5", "ex04_rnn": "q6",
              "ex05_transformer": "q4", "ex06_gan": "q6", "ex07_distillation": "q7",
-             "ex08_meta_learning": "q6", "ex10_llm": "q7", "ex11_adversarial": "q6"}
+             "ex08_meta_learning": "q6", "ex10_llm": "q7", "ex11_adversarial": "q6", "ex12_distributed": "q6"}
 # How each threshold question states its bar (default: an accuracy or a loss).
-THRESHOLD_TEXT = {"ex06_gan": ("at least 7 of the 8 modes",), "ex07_distillation": ("92%",),
+THRESHOLD_TEXT = {"ex06_gan": ("**60%**",), "ex07_distillation": ("92%",),
                   "ex08_meta_learning": ("80%",), "ex10_llm": ("90%",), "ex11_adversarial": ("70%",)}
 
 
@@ -228,7 +228,7 @@ DUMMIES = {
     "critic_update": "return 0.0",
     "conv_transpose_size": "return n",
     "modes_covered": "return 0",
-    "train_ring_gan": "return nn.Linear(2, 2)",
+    "train_ring_cgan": "return lambda z, labels: z",
     "sample_episode_indices": "return (torch.zeros(n_way * k_shot, dtype=torch.long), torch.zeros(n_way * n_query, "
                               "dtype=torch.long), torch.zeros(n_way, dtype=torch.long))",
     "inner_step": "return dict(params)",
@@ -261,6 +261,13 @@ DUMMIES = {
     "f1_score": "return 0.0",
     "decode_spans": "return start_logits.argmax(1), start_logits.argmax(1)",
     "train_robust": "return nn.Sequential(nn.Linear(64, 10))",  # untrained: about 10%
+    "ring_allreduce": "return [t.clone() for t in tensors], [0] * len(tensors)",
+    "zero_memory_per_gpu": "return 0.0",
+    "pipeline_bubble": "return 0.0",
+    "ddp_hyperparameters": "return per_worker_batch, base_lr",
+    "data_parallel_grads": "return [[torch.zeros_like(p) for p in model.parameters()] for _ in range(world_size)], "
+                           "[torch.zeros_like(p) for p in model.parameters()]",
+    "train_data_parallel": "return nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))",  # untrained: ~10%
 }
 # Every comparison the grader might use, monkeypatched in the submission's kernel: the same
 # patches as the attack suite's (one source, tests/grading_attacks/attacks.py).
@@ -560,6 +567,112 @@ def test_ex05_q4_rejects_attention_that_is_not_used(generated, tmp_path, monkeyp
     result = reference["grader"].check("q4", global_env=ns)
     assert not result.passed_all and "must go through the attention layer" in _first_error(result)
     assert _check_only_scores(generated, "ex05_transformer", "q4", [ns], 7) == [0]
+
+
+# ex04 q6's shortcuts: each reaches 95% on the recall set without holding the symbol for 30 steps.
+RECALL_SHORTCUTS = {
+    "reads x[:, 0]": ("""
+class _FirstInput(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(8, 8, batch_first=True)  # there, and never used
+    def forward(self, x):
+        return 10.0 * F.one_hot(x[:, 0], 8)[:, :4].float()
+model = _FirstInput()
+""", "not from the first step"),
+    "reads states[:, 0]": ("""
+class _FirstState(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed, self.gru, self.out = nn.Embedding(8, 8), nn.GRU(8, 16, batch_first=True), nn.Linear(16, 4)
+    def forward(self, x):
+        return self.out(self.gru(self.embed(x))[0][:, 0])
+dlbook.set_seed(0)
+model = _FirstState()
+_x, _y = seqdata.first_symbol_recall(1500, 30, seed=0)
+dlbook.fit(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=1e-2),
+           torch.utils.data.DataLoader(torch.utils.data.TensorDataset(_x, _y), batch_size=50, shuffle=True),
+           epochs=3, progress=False)
+""", "not from the first step"),
+    "a bidirectional layer": ("""
+class _Both(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(8, 8)
+        self.gru = nn.GRU(8, 16, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(32, 4)
+    def forward(self, x):
+        return self.out(self.gru(self.embed(x))[0][:, 0])  # the backward pass ends on the first symbol
+dlbook.set_seed(0)
+model = _Both()
+_x, _y = seqdata.first_symbol_recall(1500, 30, seed=0)
+dlbook.fit(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=1e-2),
+           torch.utils.data.DataLoader(torch.utils.data.TensorDataset(_x, _y), batch_size=50, shuffle=True),
+           epochs=3, progress=False)
+""", "use a one-directional recurrent layer"),
+}
+
+
+def test_ex04_q6_rejects_recall_without_memory(generated, tmp_path, monkeypatch):
+    """Three shortcuts that reach 95% without a 30-step memory (reading x[:, 0], the states at step 0,
+    or a bidirectional layer's step 0) fail the public test with their hint and score zero in the
+    hidden test, where the reference passes on every seed tried."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DLBOOK_GRADING", raising=False)
+    reference = _solution_namespace(generated, "ex04_rnn")
+    exec("model = train_recall()", reference)
+    namespaces = [reference]
+    for label, (code, hint) in RECALL_SHORTCUTS.items():
+        ns = dict(reference)
+        exec(code, ns)
+        x, y = ns["seqdata"].first_symbol_recall(1000, 30, seed=1)
+        acc = ns["dlbook"].accuracy(ns["dlbook"].predict(ns["model"], x), y).item()
+        assert acc >= 0.95, f"the shortcut '{label}' is not a fair test: accuracy {acc:.3f}"
+        result = reference["grader"].check("q6", global_env=ns)
+        assert not result.passed_all and hint in _first_error(result), (label, _first_error(result))
+        namespaces.append(ns)
+    for seed in (7, 8):
+        scores = _check_only_scores(generated, "ex04_rnn", "q6", namespaces, seed)
+        assert scores[0] == 3 and scores[1:] == [0] * len(RECALL_SHORTCUTS), (seed, scores)
+
+
+# ex06 q6's copies of the chapter: the unconditional ring GAN of 06_gan/02 (labels ignored), and a
+# generator that puts every sample on the centre asked for (z ignored).
+RING_SHORTCUTS = {
+    "the chapter's unconditional GAN": ("""
+from dlbook import gan as _gan
+dlbook.set_seed(0)
+_pool, _ = dlbook.data.make_ring(20_000, std=0.05, seed=1)
+_G = _gan.mlp_generator(latent_dim=2, hidden=64)
+_gan.train_gan(_G, _gan.mlp_discriminator(hidden=64), lambda n: _pool[torch.randint(len(_pool), (n,))],
+               lambda n: torch.randn(n, 2), 1500, batch_size=128, lr_g=1e-3, lr_d=1e-3)
+generator = lambda z, labels: _G(z)
+""", "does G use its labels"),
+    "the centres, without z": ("""
+from dlbook import gan as _gan
+generator = lambda z, labels: _gan.ring_centers()[labels] + 0.0 * z
+""", "does G use z?"),
+}
+
+
+def test_ex06_q6_needs_a_conditional_generator(generated, tmp_path, monkeypatch):
+    """Chapter 6's unconditional ring GAN (what the old question's reference copied) and a generator
+    that ignores its noise fail the public test with their hint and score zero in the hidden test,
+    where the conditional reference passes on every seed tried."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DLBOOK_GRADING", raising=False)
+    reference = _solution_namespace(generated, "ex06_gan")
+    exec("generator = train_ring_cgan()", reference)
+    namespaces = [reference]
+    for label, (code, hint) in RING_SHORTCUTS.items():
+        ns = dict(reference)
+        exec(code, ns)
+        result = reference["grader"].check("q6", global_env=ns)
+        assert not result.passed_all and hint in _first_error(result), (label, _first_error(result))
+        namespaces.append(ns)
+    for seed in (7, 8, 9):
+        scores = _check_only_scores(generated, "ex06_gan", "q6", namespaces, seed)
+        assert scores[0] == 3 and scores[1:] == [0] * len(RING_SHORTCUTS), (seed, scores)
 
 
 FULL_FINETUNE = """

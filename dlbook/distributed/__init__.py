@@ -6,7 +6,7 @@
   the CPU, NCCL on GPUs, ``DLBOOK_DIST_BACKEND`` to force), :func:`seed_rank`, :func:`print0`,
   :func:`run`.
 - ``cost``: the arithmetic that needs no second process (a simulated ring all-reduce, ZeRO memory,
-  the pipeline bubble).
+  the pipeline bubble, the linear-scaling rule, a data-parallel gradient on shards of one batch).
 
 The scripts the chapter launches ship in ``dlbook/distributed/scripts/`` (see :data:`SCRIPTS`).
 """
@@ -16,7 +16,9 @@ from __future__ import annotations
 from . import cost
 from .cost import (
     ZERO_STAGES,
+    data_parallel_gradients,
     fit_latency_bandwidth,
+    linear_scaling,
     pipeline_bubble,
     ring_allreduce,
     ring_allreduce_bytes,
@@ -34,8 +36,10 @@ __all__ = [
     "LaunchTimeout",
     "choose_backend",
     "cost",
+    "data_parallel_gradients",
     "fit_latency_bandwidth",
     "launch",
+    "linear_scaling",
     "pipeline_bubble",
     "print0",
     "ring_allreduce",

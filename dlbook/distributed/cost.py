@@ -1,15 +1,18 @@
 """The arithmetic of distributed training, in one process: a simulated ring all-reduce, its bytes,
-a latency-bandwidth fit, ZeRO/FSDP memory and communication per worker, and the pipeline bubble.
+a latency-bandwidth fit, ZeRO/FSDP memory and communication per worker, the pipeline bubble, the
+linear-scaling rule for N workers, and a data-parallel gradient simulated on shards of one batch.
 
 References: Patarasuk & Yuan (2009), bandwidth-optimal all-reduce; Rajbhandari et al. (2020), ZeRO;
-Huang et al. (2019), GPipe; Narayanan et al. (2021), Megatron-LM at scale.
+Huang et al. (2019), GPipe; Narayanan et al. (2021), Megatron-LM at scale; Goyal et al. (2017),
+large-minibatch SGD (the linear-scaling rule).
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
+from torch import nn
 
 __all__ = [
     "ring_allreduce",
@@ -18,6 +21,8 @@ __all__ = [
     "zero_memory_per_worker",
     "zero_communication_per_worker",
     "pipeline_bubble",
+    "linear_scaling",
+    "data_parallel_gradients",
     "ZERO_STAGES",
 ]
 
@@ -145,3 +150,70 @@ def pipeline_bubble(stages: int, micro_batches: int) -> float:
     if stages < 1 or micro_batches < 1:
         raise ValueError(f"stages and micro_batches must be >= 1, got {stages} and {micro_batches}")
     return (stages - 1) / (micro_batches + stages - 1)
+
+
+def linear_scaling(base_lr: float, base_batch: int, per_worker_batch: int, world_size: int,
+                   reduction: str = "mean") -> tuple[int, float]:
+    """Global batch and learning rate for N data-parallel workers, by the linear-scaling rule.
+
+    A recipe tuned with batch B and learning rate η moves to N workers of b examples each: the
+    global batch is N·b and the learning rate η·N·b/B (Goyal et al., 2017). That is the rate to
+    give the optimizer when the gradients are averaged over the workers, as DDP does
+    (``reduction="mean"``). Summed gradients (``"sum"``) are already N times the average, so for
+    plain SGD the rate to give is N times smaller, η·b/B.
+
+    Args:
+        base_lr: the learning rate η tuned for batch ``base_batch``.
+        base_batch: the batch B of that recipe.
+        per_worker_batch: the examples b each worker takes per step.
+        world_size: the number of workers N.
+        reduction: how the workers' gradients are combined, ``"mean"`` or ``"sum"``.
+
+    Returns:
+        ``(global_batch, lr)``.
+    """
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+    for name, value in (("base_batch", base_batch), ("per_worker_batch", per_worker_batch),
+                        ("world_size", world_size)):
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+    global_batch = world_size * per_worker_batch
+    lr = base_lr * global_batch / base_batch
+    return global_batch, (lr if reduction == "mean" else lr / world_size)
+
+
+def data_parallel_gradients(
+    model: nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], X: torch.Tensor,
+    y: torch.Tensor, world_size: int,
+) -> tuple[list[list[torch.Tensor]], list[torch.Tensor]]:
+    """One data-parallel gradient, simulated in one process on shards of one batch.
+
+    The batch is cut into ``world_size`` contiguous shards (``tensor_split``: when N does not divide
+    the batch, the first shards hold one example more). "Rank" k computes the gradient of the mean
+    loss on its shard; the shards' gradients are then combined with weights n_k / n, which gives the
+    gradient of the mean loss on the whole batch. With equal shards the weights are all 1/N, the
+    plain average DDP computes; with unequal ones a plain average is wrong, which is why
+    ``DistributedSampler`` pads the data so that every rank has as many examples.
+
+    Args:
+        model: the model (its ``.grad`` fields are left alone: gradients come from ``torch.autograd.grad``).
+        loss_fn: ``loss_fn(model(X_k), y_k)``, a mean over the shard (e.g. ``F.cross_entropy``).
+        X: the batch, ``(n, ...)``; y: its targets, ``(n, ...)``.
+        world_size: the number of simulated ranks N, 1 <= N <= n.
+
+    Returns:
+        ``(shard_grads, grads)``: ``shard_grads[k]`` the gradients of rank k's loss, one tensor per
+        parameter in ``model.parameters()`` order, and ``grads`` the full-batch gradient, likewise.
+    """
+    if len(X) != len(y):
+        raise ValueError(f"X and y must have as many rows, got {len(X)} and {len(y)}")
+    if not 1 <= world_size <= len(X):
+        raise ValueError(f"world_size must be between 1 and the batch size {len(X)}, got {world_size}")
+    params = [p for p in model.parameters() if p.requires_grad]
+    shard_grads = []
+    for X_k, y_k in zip(X.tensor_split(world_size), y.tensor_split(world_size)):
+        shard_grads.append(list(torch.autograd.grad(loss_fn(model(X_k), y_k), params)))
+    weights = [len(X_k) / len(X) for X_k in X.tensor_split(world_size)]  # n_k / n
+    grads = [sum(w * g[i] for w, g in zip(weights, shard_grads)) for i in range(len(params))]
+    return shard_grads, grads
