@@ -1646,6 +1646,235 @@ def data_parallel_grads(model, X, y, world_size):
     },
 }
 
+MISTAKES["ex11_adversarial"] = {
+    "q1": [
+        ("steps down the loss", """
+def fgsm(model, x, y, eps, targeted=False):
+    xc = x.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(xc), y), xc)
+    step = eps if targeted else -eps
+    return (x.detach() + step * g.sign()).clamp(0, 1)
+""", "untargeted FGSM steps up the loss of the true label"),
+        ("targeted attack steps up the target's loss", """
+def fgsm(model, x, y, eps, targeted=False):
+    xc = x.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(xc), y), xc)
+    return (x.detach() + eps * g.sign()).clamp(0, 1)
+""", "a targeted attack steps down the loss of the target class"),
+        ("the gradient instead of its sign", """
+def fgsm(model, x, y, eps, targeted=False):
+    xc = x.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(xc), y), xc)
+    return (x.detach() + (-eps if targeted else eps) * g).clamp(0, 1)
+""", "take the sign of the gradient"),
+        ("no clipping to the box", """
+def fgsm(model, x, y, eps, targeted=False):
+    xc = x.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(xc), y), xc)
+    return x.detach() + (-eps if targeted else eps) * g.sign()
+""", "clip the result to the pixel box [0, 1]"),
+        ("not detached", """
+def fgsm(model, x, y, eps, targeted=False):
+    xc = x.detach().clone().requires_grad_(True)
+    loss = F.cross_entropy(model(xc), y)
+    (g,) = torch.autograd.grad(loss, xc, create_graph=True)
+    return (xc + (-eps if targeted else eps) * g.sign()).clamp(0, 1)
+""", "detach the result"),
+        ("loss.backward() accumulates into the parameters' .grad", """
+def fgsm(model, x, y, eps, targeted=False):
+    xc = x.detach().clone().requires_grad_(True)
+    F.cross_entropy(model(xc), y).backward()
+    return (x.detach() + (-eps if targeted else eps) * xc.grad.sign()).clamp(0, 1)
+""", "fgsm changed the model's parameter gradients (.grad)"),
+        ("puts the model in eval mode", """
+def fgsm(model, x, y, eps, targeted=False):
+    model.eval()
+    xc = x.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(xc), y), xc)
+    return (x.detach() + (-eps if targeted else eps) * g.sign()).clamp(0, 1)
+""", "leave the model's mode as it is"),
+        ("x.requires_grad_() on the input itself", """
+def fgsm(model, x, y, eps, targeted=False):
+    x.requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(x), y), x)
+    return (x.detach() + (-eps if targeted else eps) * g.sign()).clamp(0, 1)
+""", "fgsm changed x"),
+    ],
+    "q2": [
+        ("steps down the loss", """
+def pgd_step(model, x_adv, x, y, eps, alpha):
+    xc = x_adv.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(xc), y), xc)
+    stepped = x_adv.detach() - alpha * g.sign()
+    return (x + (stepped - x).clamp(-eps, eps)).clamp(0, 1)
+""", "the attack steps up the loss"),
+        ("no projection onto the ball", """
+def pgd_step(model, x_adv, x, y, eps, alpha):
+    xc = x_adv.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(xc), y), xc)
+    return (x_adv.detach() + alpha * g.sign()).clamp(0, 1)
+""", "project onto the L-inf ball around the clean x"),
+        ("the ball around x_adv instead of x", """
+def pgd_step(model, x_adv, x, y, eps, alpha):
+    xc = x_adv.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(xc), y), xc)
+    stepped = x_adv.detach() + alpha * g.sign()
+    return (x_adv + (stepped - x_adv).clamp(-eps, eps)).clamp(0, 1)
+""", "the ball is centred on the clean image x"),
+        ("clips to the box before projecting onto the ball", """
+def pgd_step(model, x_adv, x, y, eps, alpha):
+    xc = x_adv.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(xc), y), xc)
+    stepped = (x_adv.detach() + alpha * g.sign()).clamp(0, 1)
+    return x + (stepped - x).clamp(-eps, eps)
+""", "clip to the box [0, 1] last"),
+        ("no clipping to the box", """
+def pgd_step(model, x_adv, x, y, eps, alpha):
+    xc = x_adv.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(xc), y), xc)
+    stepped = x_adv.detach() + alpha * g.sign()
+    return x + (stepped - x).clamp(-eps, eps)
+""", "clip the result to the pixel box [0, 1]"),
+        ("loss.backward() accumulates into the parameters' .grad", """
+def pgd_step(model, x_adv, x, y, eps, alpha):
+    xc = x_adv.detach().clone().requires_grad_(True)
+    F.cross_entropy(model(xc), y).backward()
+    stepped = x_adv.detach() + alpha * xc.grad.sign()
+    return (x + (stepped - x).clamp(-eps, eps)).clamp(0, 1)
+""", "pgd_step changed the model's parameter gradients (.grad)"),
+        ("not detached", """
+def pgd_step(model, x_adv, x, y, eps, alpha):
+    xc = x_adv.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(xc), y), xc, create_graph=True)
+    stepped = xc + alpha * g.sign()
+    return (x + (stepped - x).clamp(-eps, eps)).clamp(0, 1)
+""", "detach the result"),
+        ("puts the model in eval mode", """
+def pgd_step(model, x_adv, x, y, eps, alpha):
+    model.eval()
+    xc = x_adv.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(xc), y), xc)
+    stepped = x_adv.detach() + alpha * g.sign()
+    return (x + (stepped - x).clamp(-eps, eps)).clamp(0, 1)
+""", "leave the model's mode as it is"),
+    ],
+    "q3": [
+        ("ignores the box", """
+def max_linear_increase(w, x, eps):
+    return float(eps * w.abs().sum())
+""", "the box [0, 1] limits each pixel too"),
+        ("an L2 bound", """
+def max_linear_increase(w, x, eps):
+    return float(eps * w.norm())
+""", "not eps * w.norm() (the L2 norm)"),
+        ("moves every pixel up", """
+def max_linear_increase(w, x, eps):
+    return float((w * (1 - x).clamp(max=eps)).sum())
+""", "a pixel with a negative weight raises the score by moving down"),
+        ("the box's room the wrong way round", """
+def max_linear_increase(w, x, eps):
+    return float((w.clamp(min=0) * x.clamp(max=eps) + (-w).clamp(min=0) * (1 - x).clamp(max=eps)).sum())
+""", "a pixel can rise by at most min(eps, 1 - x)"),
+    ],
+    "q4": [
+        ("lower-cases after removing the articles", """
+def normalize_answer(text):
+    text = re.sub(r"\\b(a|an|the)\\b", " ", text)
+    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    return " ".join(text.split())
+""", "lower-case first, then remove the articles"),
+        ("removes articles inside words", """
+def normalize_answer(text):
+    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    text = re.sub(r"(a|an|the)", " ", text)
+    return " ".join(text.split())
+""", "remove the articles a, an, the as whole words"),
+        ("replaces punctuation by spaces", """
+def normalize_answer(text):
+    text = "".join(" " if ch in set(string.punctuation) else ch for ch in text.lower())
+    text = re.sub(r"\\b(a|an|the)\\b", " ", text)
+    return " ".join(text.split())
+""", "remove punctuation characters, don't replace them by spaces"),
+        ("F1 on the raw texts", """
+def f1_score(prediction, ground_truths):
+    def f1(pred, truth):
+        p, t = pred.split(), truth.split()
+        shared = sum((collections.Counter(p) & collections.Counter(t)).values())
+        if shared == 0:
+            return 0.0
+        precision, recall = shared / len(p), shared / len(t)
+        return 2 * precision * recall / (precision + recall)
+    return max(f1(prediction, t) for t in ground_truths)
+""", "normalise both texts first"),
+        ("the first ground truth only", """
+def f1_score(prediction, ground_truths):
+    p, t = normalize_answer(prediction).split(), normalize_answer(ground_truths[0]).split()
+    shared = sum((collections.Counter(p) & collections.Counter(t)).values())
+    if shared == 0:
+        return 0.0
+    precision, recall = shared / len(p), shared / len(t)
+    return 2 * precision * recall / (precision + recall)
+""", "take the max over the ground truths"),
+        ("the mean over the ground truths", """
+def f1_score(prediction, ground_truths):
+    def f1(pred, truth):
+        p, t = normalize_answer(pred).split(), normalize_answer(truth).split()
+        shared = sum((collections.Counter(p) & collections.Counter(t)).values())
+        if shared == 0:
+            return 0.0
+        precision, recall = shared / len(p), shared / len(t)
+        return 2 * precision * recall / (precision + recall)
+    return sum(f1(prediction, t) for t in ground_truths) / len(ground_truths)
+""", "take the max over the ground truths"),
+        ("counts every predicted token found in the truth", """
+def f1_score(prediction, ground_truths):
+    def f1(pred, truth):
+        p, t = normalize_answer(pred).split(), normalize_answer(truth).split()
+        shared = sum(1 for tok in p if tok in t)
+        if shared == 0:
+            return 0.0
+        precision, recall = shared / len(p), shared / len(t)
+        return 2 * precision * recall / (precision + recall)
+    return max(f1(prediction, t) for t in ground_truths)
+""", "count shared tokens as bags"),
+    ],
+    "q5": [
+        ("start and end by separate argmaxes", """
+def decode_spans(start_logits, end_logits, max_answer_len):
+    return start_logits.argmax(1), end_logits.argmax(1)
+""", "a span ends at or after its start"),
+        ("no maximum length", """
+def decode_spans(start_logits, end_logits, max_answer_len):
+    B, T = start_logits.shape
+    i = torch.arange(T)
+    valid = i[None, :] >= i[:, None]
+    scores = start_logits[:, :, None] + end_logits[:, None, :]
+    best = scores.masked_fill(~valid, float("-inf")).flatten(1).argmax(1)
+    return best // T, best % T
+""", "a span holds at most max_answer_len tokens"),
+        ("spans one token too long (<= max_answer_len)", """
+def decode_spans(start_logits, end_logits, max_answer_len):
+    B, T = start_logits.shape
+    i = torch.arange(T)
+    length = i[None, :] - i[:, None]
+    valid = (length >= 0) & (length <= max_answer_len)
+    scores = start_logits[:, :, None] + end_logits[:, None, :]
+    best = scores.masked_fill(~valid, float("-inf")).flatten(1).argmax(1)
+    return best // T, best % T
+""", "end - start < max_answer_len, not <="),
+        ("the best start, then the best end after it", """
+def decode_spans(start_logits, end_logits, max_answer_len):
+    B, T = start_logits.shape
+    start = start_logits.argmax(1)
+    end = torch.empty_like(start)
+    for b in range(B):
+        i = int(start[b])
+        end[b] = i + int(end_logits[b, i:i + max_answer_len].argmax())
+    return start, end
+""", "maximise start_logits[i] + end_logits[j] jointly"),
+    ],
+}
+
 
 def readme_table() -> str:
     """The table of ``exercises/README.md`` ("Mistakes the public tests catch"), generated from MISTAKES."""

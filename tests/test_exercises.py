@@ -40,13 +40,13 @@ NUMERIC = {"ex00_introduction": ("q3", "w_two_steps"), "ex01_neurons": ("q4", "n
            "ex04_rnn": ("q3", "gru_params"), "ex05_transformer": ("q3", "encoder_layer_params"),
            "ex06_gan": ("q2", "d_star_at_0"), "ex07_distillation": ("q6", "int8_layer_bytes"),
            "ex08_meta_learning": ("q5", "best_fixed_mse"), "ex10_llm": ("q4", "tinyllama_params"),
-           "ex12_distributed": ("q2", "llama13b_stage2_gb")}
+           "ex11_adversarial": ("q3", "digit_increase"), "ex12_distributed": ("q2", "llama13b_stage2_gb")}
 THRESHOLD = {"ex00_introduction": "q4", "ex01_neurons": "q5", "ex02_backprop": "q6", "ex03_cnn": "q5", "ex04_rnn": "q6",
              "ex05_transformer": "q4", "ex06_gan": "q6", "ex07_distillation": "q7",
-             "ex08_meta_learning": "q6", "ex10_llm": "q7", "ex12_distributed": "q6"}
+             "ex08_meta_learning": "q6", "ex10_llm": "q7", "ex11_adversarial": "q6", "ex12_distributed": "q6"}
 # How each threshold question states its bar (default: an accuracy or a loss).
 THRESHOLD_TEXT = {"ex06_gan": ("**60%**",), "ex07_distillation": ("92%",),
-                  "ex08_meta_learning": ("80%",), "ex10_llm": ("90%",)}
+                  "ex08_meta_learning": ("80%",), "ex10_llm": ("90%",), "ex11_adversarial": ("70%",)}
 
 
 def test_every_exercise_on_disk_is_described_here():
@@ -254,6 +254,13 @@ DUMMIES = {
     "forward": "return self.base(x)",
     "merge": "return self.base",
     "lora_finetune": "return base",  # the frozen base: about 40% on the mirrored digits
+    "fgsm": "return x.detach().clone()",
+    "pgd_step": "return x_adv.detach().clone()",
+    "max_linear_increase": "return 0.0",
+    "normalize_answer": "return text",
+    "f1_score": "return 0.0",
+    "decode_spans": "return start_logits.argmax(1), start_logits.argmax(1)",
+    "train_robust": "return nn.Sequential(nn.Linear(64, 10))",  # untrained: about 10%
     "ring_allreduce": "return [t.clone() for t in tensors], [0] * len(tensors)",
     "zero_memory_per_gpu": "return 0.0",
     "pipeline_bubble": "return 0.0",
@@ -716,3 +723,71 @@ def test_ex10_q7_needs_lora_within_the_budget(generated):
     for seed in Q7_SEEDS:
         scores = _check_only_scores(generated, "ex10_llm", "q7", namespaces, seed)
         assert scores[0] == 3 and scores[1:] == [0] * (len(namespaces) - 1), (seed, scores)
+
+
+CLEAN_TRAINING = """
+def train_robust(X, y):
+    dlbook.set_seed(0)
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(30):  # the reference's schedule, on clean batches
+        for idx in torch.randperm(len(X), generator=g).split(64):
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model.eval()
+"""
+MASKED = CLEAN_TRAINING.replace("    return model.eval()", """    with torch.no_grad():
+        model[2].weight.mul_(1000.0)  # huge logits: the softmax saturates and the cross-entropy's gradient vanishes
+        model[2].bias.mul_(1000.0)
+    return model.eval()""")
+
+
+def test_ex11_q6_needs_adversarial_training(generated):
+    """The grader attacks the returned network itself: clean training (about 35% under PGD) and the same
+    network with its logits scaled by 1000 (gradient masking, which the margin-loss PGD sees through) score
+    zero, where the FGSM-trained reference (about 80%) passes on every seed tried."""
+    reference = _solution_namespace(generated, "ex11_adversarial")
+    namespaces = [reference]
+    for code in (CLEAN_TRAINING, MASKED):
+        ns = dict(reference)
+        exec(code, ns)
+        namespaces.append(ns)
+    for seed in Q7_SEEDS:
+        scores = _check_only_scores(generated, "ex11_adversarial", "q6", namespaces, seed)
+        assert scores[0] == 3 and scores[1:] == [0] * (len(namespaces) - 1), (seed, scores)
+
+
+def test_ex11_master_agrees_with_dlbook(generated):
+    """The master's solutions, which the hidden tests take as reference answers, agree with the course's own
+    dlbook.adversarial (fgsm, pgd) and dlbook.reading (normalize_answer, f1_score, decode_spans) on fresh inputs."""
+    import numpy as np
+    import torch
+
+    from dlbook import adversarial, reading
+
+    ns = _solution_namespace(generated, "ex11_adversarial")
+    g = torch.Generator().manual_seed(0)
+    for _ in range(5):
+        model = torch.nn.Sequential(torch.nn.Linear(12, 8), torch.nn.Tanh(), torch.nn.Linear(8, 4)).double()
+        x = torch.rand(6, 12, generator=g, dtype=torch.float64)
+        y = torch.randint(0, 4, (6,), generator=g)
+        for targeted in (False, True):
+            assert torch.equal(ns["fgsm"](model, x, y, 0.1, targeted=targeted),
+                               adversarial.fgsm(model, x, y, 0.1, targeted=targeted))
+        x_adv = x
+        for _ in range(4):
+            x_adv = ns["pgd_step"](model, x_adv, x, y, 0.1, 0.03)
+        assert torch.equal(x_adv, adversarial.pgd(model, x, y, 0.1, 0.03, 4, random_start=False))
+        s, e = torch.randn(5, 15, generator=g), torch.randn(5, 15, generator=g)
+        for length in (1, 3, 20):
+            assert all(torch.equal(a, b) for a, b in zip(ns["decode_spans"](s, e, length), reading.decode_spans(s, e, length)))
+    rng = np.random.default_rng(0)
+    words = ["The", "a", "An", "cat's", "theory", "anthem", "U.S.", "don't", "Paris!", "red", "red", "(1998)"]
+    for _ in range(50):
+        pred = " ".join(rng.choice(words, size=int(rng.integers(1, 6))))
+        truths = [" ".join(rng.choice(words, size=int(rng.integers(1, 6)))) for _ in range(int(rng.integers(1, 4)))]
+        assert ns["normalize_answer"](pred) == reading.normalize_answer(pred)
+        assert ns["f1_score"](pred, truths) == pytest.approx(reading.f1_score(pred, truths), abs=1e-12)
