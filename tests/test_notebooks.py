@@ -21,7 +21,7 @@ from toc import toc_files  # noqa: E402
 
 CHAPTER_NOTEBOOKS = sorted(ROOT.glob("chapters/*/*.ipynb"))
 # Chapters whose exercise is still to be written (their notebooks say so).
-CHAPTERS_WITHOUT_EXERCISE_YET = {"11_adversarial"}
+CHAPTERS_WITHOUT_EXERCISE_YET: set[str] = set()
 
 
 def _toc_files() -> list[str]:
