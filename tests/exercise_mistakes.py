@@ -1124,44 +1124,78 @@ def posterior_mean_variance(x0, x_t, t, betas):
 """, "the posterior variance is beta-tilde_t"),
         ],
         "q3": [
-            ("eps taken for the predicted x0", """
-def ddpm_step(eps, x_t, t, noise, betas):
+            ('eps taken for the predicted x0', """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     ab_all = torch.cumprod(1 - betas, 0)
-    b, ab = betas[t].item(), ab_all[t].item()
+    beta, ab = betas[t].item(), ab_all[t].item()
     abp = ab_all[t - 1].item() if t > 0 else 1.0
-    mean = math.sqrt(abp) * b / (1 - ab) * eps + math.sqrt(1 - b) * (1 - abp) / (1 - ab) * x_t
-    return mean + math.sqrt(b) * noise if t > 0 else mean
-""", "eps is the predicted noise, not the predicted x0"),
-            ("beta_t / (1 - alpha_bar_t) without the square root", """
-def ddpm_step(eps, x_t, t, noise, betas):
-    b, ab = betas[t].item(), torch.cumprod(1 - betas, 0)[t].item()
-    mean = (x_t - b / (1 - ab) * eps) / math.sqrt(1 - b)
-    return mean + math.sqrt(b) * noise if t > 0 else mean
-""", "you left out the square root of 1 - alpha_bar_t"),
-            ("divides by sqrt(alpha_bar_t) instead of sqrt(alpha_t)", """
-def ddpm_step(eps, x_t, t, noise, betas):
-    b, ab = betas[t].item(), torch.cumprod(1 - betas, 0)[t].item()
-    mean = (x_t - b / math.sqrt(1 - ab) * eps) / math.sqrt(ab)
-    return mean + math.sqrt(b) * noise if t > 0 else mean
-""", "divide by sqrt(alpha_t), the one-step alpha"),
-            ("noise scaled by the variance, not the standard deviation", """
-def ddpm_step(eps, x_t, t, noise, betas):
-    b, ab = betas[t].item(), torch.cumprod(1 - betas, 0)[t].item()
-    mean = (x_t - b / math.sqrt(1 - ab) * eps) / math.sqrt(1 - b)
-    return mean + b * noise if t > 0 else mean
-""", "scale the noise by the standard deviation sigma_t = sqrt(beta_t)"),
-            ("off by one in t (1-based index)", """
-def ddpm_step(eps, x_t, t, noise, betas):
-    b, ab = betas[t - 1].item(), torch.cumprod(1 - betas, 0)[t - 1].item()
-    mean = (x_t - b / math.sqrt(1 - ab) * eps) / math.sqrt(1 - b)
-    return mean + math.sqrt(b) * noise if t > 0 else mean
-""", "off by one in t: t is 0-based"),
-            ("adds noise at t = 0", """
-def ddpm_step(eps, x_t, t, noise, betas):
-    b, ab = betas[t].item(), torch.cumprod(1 - betas, 0)[t].item()
-    mean = (x_t - b / math.sqrt(1 - ab) * eps) / math.sqrt(1 - b)
-    return mean + math.sqrt(b) * noise
-""", "no noise at the last step"),
+    var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
+    mean = math.sqrt(abp) * beta / (1 - ab) * eps + math.sqrt(1 - beta) * (1 - abp) / (1 - ab) * x_t
+    return mean + math.sqrt(var) * noise if t > 0 else mean
+""", 'eps is the predicted noise, not the predicted x0'),
+            ('beta_t / (1 - alpha_bar_t) without the square root', """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[t].item(), ab_all[t].item()
+    abp = ab_all[t - 1].item() if t > 0 else 1.0
+    var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
+    mean = (x_t - beta / (1 - ab) * eps) / math.sqrt(1 - beta)
+    return mean + math.sqrt(var) * noise if t > 0 else mean
+""", 'you left out the square root of 1 - alpha_bar_t'),
+            ('divides by sqrt(alpha_bar_t) instead of sqrt(alpha_t)', """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[t].item(), ab_all[t].item()
+    abp = ab_all[t - 1].item() if t > 0 else 1.0
+    var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
+    mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(ab)
+    return mean + math.sqrt(var) * noise if t > 0 else mean
+""", 'divide by sqrt(alpha_t), the one-step alpha'),
+            ('noise scaled by the variance, not the standard deviation', """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[t].item(), ab_all[t].item()
+    abp = ab_all[t - 1].item() if t > 0 else 1.0
+    var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
+    mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta)
+    return mean + var * noise if t > 0 else mean
+""", 'scale the noise by the standard deviation sigma_t'),
+            ('off by one in t (1-based index)', """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[(t - 1)].item(), ab_all[(t - 1)].item()
+    abp = ab_all[(t - 1) - 1].item() if (t - 1) > 0 else 1.0
+    var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
+    mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta)
+    return mean + math.sqrt(var) * noise if t > 0 else mean
+""", 'off by one in t: t is 0-based'),
+            ('sigma_t^2 = beta_t by default', """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[t].item(), ab_all[t].item()
+    abp = ab_all[t - 1].item() if t > 0 else 1.0
+    var = beta
+    mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta)
+    return mean + math.sqrt(var) * noise if t > 0 else mean
+""", "the default variance='posterior' is beta-tilde_t"),
+            ("ignores variance='beta'", """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[t].item(), ab_all[t].item()
+    abp = ab_all[t - 1].item() if t > 0 else 1.0
+    var = (1 - abp) / (1 - ab) * beta
+    mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta)
+    return mean + math.sqrt(var) * noise if t > 0 else mean
+""", "variance='beta' means sigma_t^2 = beta_t"),
+            ('adds noise at t = 0', """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[t].item(), ab_all[t].item()
+    abp = ab_all[t - 1].item() if t > 0 else 1.0
+    var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
+    mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta)
+    return mean + math.sqrt(var) * noise
+""", 'no noise at the last step'),
         ],
         "q4": [
             ("sign error in x0_hat", """

@@ -12,7 +12,7 @@ test = {   'name': 'q6',
                                                '...     for _t in range(len(betas) - 1, -1, -1):\n'
                                                '...         _e = denoiser(_x.to(device), torch.full((2000,), _t, dtype=torch.long, device=device)).float().cpu()\n'
                                                "...         assert _e.shape == (2000, 2), f'model(x_t, t) should return the predicted noise (B, 2), got {tuple(_e.shape)}'\n"
-                                               "...         _x = dm.ddpm_step(dm.DDPMSchedule(betas), _e, _x, _t, torch.randn(2000, 2, generator=_g), variance='beta')\n"
+                                               '...         _x = dm.ddpm_step(dm.DDPMSchedule(betas), _e, _x, _t, torch.randn(2000, 2, generator=_g))\n'
                                                '>>> assert bool(torch.isfinite(_x).all()), "the samples are not finite: check the step and the model\'s output"\n'
                                                '>>> _ang = 2 * math.pi * torch.arange(8) / 8\n'
                                                '>>> _d, _k = torch.cdist(_x, torch.stack([_ang.cos(), _ang.sin()], 1)).min(1)\n'
@@ -23,7 +23,7 @@ test = {   'name': 'q6',
                                                ">>> assert int((_counts >= 100).sum()) == 8, f'covers {int((_counts >= 100).sum())} of the 8 modes (100 samples within 0.1 each); samples per mode: "
                                                "{_counts.tolist()}'\n"
                                                ">>> assert _share >= 0.6, f'only {_share:.2f} of the samples lie within 2 sigma = 0.1 of a centre (60% asked): train longer or with a larger network'\n"
-                                               ">>> assert _ed < 0.01, f'energy distance {_ed:.4f} to fresh data (0.01 asked): the samples are not spread like the data'\n",
+                                               ">>> assert _ed < 0.02, f'energy distance {_ed:.4f} to fresh data (below 0.02 asked): the samples are not spread like the data'\n",
                                        'hidden': False,
                                        'locked': False,
                                        'points': 0}],
