@@ -1124,7 +1124,7 @@ def posterior_mean_variance(x0, x_t, t, betas):
 """, "the posterior variance is beta-tilde_t"),
         ],
         "q3": [
-            ('eps taken for the predicted x0', """
+            ("eps taken for the predicted x0", """
 def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     ab_all = torch.cumprod(1 - betas, 0)
     beta, ab = betas[t].item(), ab_all[t].item()
@@ -1132,8 +1132,8 @@ def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
     mean = math.sqrt(abp) * beta / (1 - ab) * eps + math.sqrt(1 - beta) * (1 - abp) / (1 - ab) * x_t
     return mean + math.sqrt(var) * noise if t > 0 else mean
-""", 'eps is the predicted noise, not the predicted x0'),
-            ('beta_t / (1 - alpha_bar_t) without the square root', """
+""", "eps is the predicted noise, not the predicted x0"),
+            ("beta_t / (1 - alpha_bar_t) without the square root", """
 def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     ab_all = torch.cumprod(1 - betas, 0)
     beta, ab = betas[t].item(), ab_all[t].item()
@@ -1141,8 +1141,8 @@ def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
     mean = (x_t - beta / (1 - ab) * eps) / math.sqrt(1 - beta)
     return mean + math.sqrt(var) * noise if t > 0 else mean
-""", 'you left out the square root of 1 - alpha_bar_t'),
-            ('divides by sqrt(alpha_bar_t) instead of sqrt(alpha_t)', """
+""", "you left out the square root of 1 - alpha_bar_t"),
+            ("divides by sqrt(alpha_bar_t) instead of sqrt(alpha_t)", """
 def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     ab_all = torch.cumprod(1 - betas, 0)
     beta, ab = betas[t].item(), ab_all[t].item()
@@ -1150,8 +1150,8 @@ def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
     mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(ab)
     return mean + math.sqrt(var) * noise if t > 0 else mean
-""", 'divide by sqrt(alpha_t), the one-step alpha'),
-            ('noise scaled by the variance, not the standard deviation', """
+""", "divide by sqrt(alpha_t), the one-step alpha"),
+            ("noise scaled by the variance, not the standard deviation", """
 def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     ab_all = torch.cumprod(1 - betas, 0)
     beta, ab = betas[t].item(), ab_all[t].item()
@@ -1159,8 +1159,8 @@ def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
     mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta)
     return mean + var * noise if t > 0 else mean
-""", 'scale the noise by the standard deviation sigma_t'),
-            ('off by one in t (1-based index)', """
+""", "scale the noise by the standard deviation sigma_t"),
+            ("off by one in t (1-based index)", """
 def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     ab_all = torch.cumprod(1 - betas, 0)
     beta, ab = betas[(t - 1)].item(), ab_all[(t - 1)].item()
@@ -1168,8 +1168,8 @@ def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
     mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta)
     return mean + math.sqrt(var) * noise if t > 0 else mean
-""", 'off by one in t: t is 0-based'),
-            ('sigma_t^2 = beta_t by default', """
+""", "off by one in t: t is 0-based"),
+            ("sigma_t^2 = beta_t by default", """
 def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     ab_all = torch.cumprod(1 - betas, 0)
     beta, ab = betas[t].item(), ab_all[t].item()
@@ -1187,7 +1187,7 @@ def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta)
     return mean + math.sqrt(var) * noise if t > 0 else mean
 """, "variance='beta' means sigma_t^2 = beta_t"),
-            ('adds noise at t = 0', """
+            ("adds noise at t = 0", """
 def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     ab_all = torch.cumprod(1 - betas, 0)
     beta, ab = betas[t].item(), ab_all[t].item()
@@ -1195,7 +1195,7 @@ def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
     var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
     mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta)
     return mean + math.sqrt(var) * noise
-""", 'no noise at the last step'),
+""", "no noise at the last step"),
         ],
         "q4": [
             ("sign error in x0_hat", """
