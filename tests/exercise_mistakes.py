@@ -1059,6 +1059,187 @@ def protonet_logits(query, protos):
             ("E[A^2] in place of E[A]^2", "best_fixed_mse = 0.8054", "the best f uses the mean amplitude"),
         ],
     },
+    "ex09_diffusion": {
+        "q1": [
+            ("beta_t instead of alpha_bar_t", """
+def q_sample(x0, t, noise, betas):
+    a = betas[t].to(x0.dtype)[:, None]
+    return a.sqrt() * x0 + (1 - a).sqrt() * noise
+""", "you used beta_t where alpha_bar_t goes"),
+            ("alpha_t instead of alpha_bar_t (no cumulative product)", """
+def q_sample(x0, t, noise, betas):
+    a = (1 - betas)[t].to(x0.dtype)[:, None]
+    return a.sqrt() * x0 + (1 - a).sqrt() * noise
+""", "the cumulative product of the alphas up to t"),
+            ("off by one in t (1-based index)", """
+def q_sample(x0, t, noise, betas):
+    a = torch.cumprod(1 - betas, 0)[t - 1].to(x0.dtype)[:, None]
+    return a.sqrt() * x0 + (1 - a).sqrt() * noise
+""", "off by one in t: t is 0-based"),
+            ("no square roots", """
+def q_sample(x0, t, noise, betas):
+    a = torch.cumprod(1 - betas, 0)[t].to(x0.dtype)[:, None]
+    return a * x0 + (1 - a) * noise
+""", "the coefficients are square roots"),
+        ],
+        "q2": [
+            ("alpha_t instead of alpha_bar_t in the coefficients", """
+def posterior_mean_variance(x0, x_t, t, betas):
+    alphas = 1 - betas
+    prev = torch.cat([torch.ones(1, dtype=alphas.dtype), alphas[:-1]])
+    a, ap, b = alphas[t][:, None], prev[t][:, None], betas[t][:, None]
+    mean = ap.sqrt() * b / (1 - a) * x0 + a.sqrt() * (1 - ap) / (1 - a) * x_t
+    return mean, (1 - ap) / (1 - a) * b
+""", "not the one-step alpha_t and alpha_{t-1}"),
+            ("coefficients of x0 and x_t swapped", """
+def posterior_mean_variance(x0, x_t, t, betas):
+    ab = torch.cumprod(1 - betas, 0)
+    abp = torch.cat([torch.ones(1, dtype=ab.dtype), ab[:-1]])
+    a, b, ab, abp = (1 - betas)[t][:, None], betas[t][:, None], ab[t][:, None], abp[t][:, None]
+    mean = abp.sqrt() * b / (1 - ab) * x_t + a.sqrt() * (1 - abp) / (1 - ab) * x0
+    return mean, (1 - abp) / (1 - ab) * b
+""", "the coefficients of x0 and x_t are swapped"),
+            ("alpha_t instead of sqrt(alpha_t)", """
+def posterior_mean_variance(x0, x_t, t, betas):
+    ab = torch.cumprod(1 - betas, 0)
+    abp = torch.cat([torch.ones(1, dtype=ab.dtype), ab[:-1]])
+    a, b, ab, abp = (1 - betas)[t][:, None], betas[t][:, None], ab[t][:, None], abp[t][:, None]
+    mean = abp.sqrt() * b / (1 - ab) * x0 + a * (1 - abp) / (1 - ab) * x_t
+    return mean, (1 - abp) / (1 - ab) * b
+""", "the coefficient of x_t has sqrt(alpha_t), not alpha_t"),
+            ("alpha_bar[t - 1] wraps around at t = 0", """
+def posterior_mean_variance(x0, x_t, t, betas):
+    ab_all = torch.cumprod(1 - betas, 0)
+    a, b, ab, abp = (1 - betas)[t][:, None], betas[t][:, None], ab_all[t][:, None], ab_all[t - 1][:, None]
+    mean = abp.sqrt() * b / (1 - ab) * x0 + a.sqrt() * (1 - abp) / (1 - ab) * x_t
+    return mean, (1 - abp) / (1 - ab) * b
+""", "at t = 0, alpha_bar_{t-1} is 1 (the clean data)"),
+            ("variance beta_t instead of beta-tilde_t", """
+def posterior_mean_variance(x0, x_t, t, betas):
+    ab = torch.cumprod(1 - betas, 0)
+    abp = torch.cat([torch.ones(1, dtype=ab.dtype), ab[:-1]])
+    a, b, ab, abp = (1 - betas)[t][:, None], betas[t][:, None], ab[t][:, None], abp[t][:, None]
+    mean = abp.sqrt() * b / (1 - ab) * x0 + a.sqrt() * (1 - abp) / (1 - ab) * x_t
+    return mean, b
+""", "the posterior variance is beta-tilde_t"),
+        ],
+        "q3": [
+            ("eps taken for the predicted x0", """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[t].item(), ab_all[t].item()
+    abp = ab_all[t - 1].item() if t > 0 else 1.0
+    var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
+    mean = math.sqrt(abp) * beta / (1 - ab) * eps + math.sqrt(1 - beta) * (1 - abp) / (1 - ab) * x_t
+    return mean + math.sqrt(var) * noise if t > 0 else mean
+""", "eps is the predicted noise, not the predicted x0"),
+            ("beta_t / (1 - alpha_bar_t) without the square root", """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[t].item(), ab_all[t].item()
+    abp = ab_all[t - 1].item() if t > 0 else 1.0
+    var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
+    mean = (x_t - beta / (1 - ab) * eps) / math.sqrt(1 - beta)
+    return mean + math.sqrt(var) * noise if t > 0 else mean
+""", "you left out the square root of 1 - alpha_bar_t"),
+            ("divides by sqrt(alpha_bar_t) instead of sqrt(alpha_t)", """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[t].item(), ab_all[t].item()
+    abp = ab_all[t - 1].item() if t > 0 else 1.0
+    var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
+    mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(ab)
+    return mean + math.sqrt(var) * noise if t > 0 else mean
+""", "divide by sqrt(alpha_t), the one-step alpha"),
+            ("noise scaled by the variance, not the standard deviation", """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[t].item(), ab_all[t].item()
+    abp = ab_all[t - 1].item() if t > 0 else 1.0
+    var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
+    mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta)
+    return mean + var * noise if t > 0 else mean
+""", "scale the noise by the standard deviation sigma_t"),
+            ("off by one in t (1-based index)", """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[(t - 1)].item(), ab_all[(t - 1)].item()
+    abp = ab_all[(t - 1) - 1].item() if (t - 1) > 0 else 1.0
+    var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
+    mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta)
+    return mean + math.sqrt(var) * noise if t > 0 else mean
+""", "off by one in t: t is 0-based"),
+            ("sigma_t^2 = beta_t by default", """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[t].item(), ab_all[t].item()
+    abp = ab_all[t - 1].item() if t > 0 else 1.0
+    var = beta
+    mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta)
+    return mean + math.sqrt(var) * noise if t > 0 else mean
+""", "the default variance='posterior' is beta-tilde_t"),
+            ("ignores variance='beta'", """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[t].item(), ab_all[t].item()
+    abp = ab_all[t - 1].item() if t > 0 else 1.0
+    var = (1 - abp) / (1 - ab) * beta
+    mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta)
+    return mean + math.sqrt(var) * noise if t > 0 else mean
+""", "variance='beta' means sigma_t^2 = beta_t"),
+            ("adds noise at t = 0", """
+def ddpm_step(eps, x_t, t, noise, betas, variance="posterior"):
+    ab_all = torch.cumprod(1 - betas, 0)
+    beta, ab = betas[t].item(), ab_all[t].item()
+    abp = ab_all[t - 1].item() if t > 0 else 1.0
+    var = beta if variance == "beta" else (1 - abp) / (1 - ab) * beta
+    mean = (x_t - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta)
+    return mean + math.sqrt(var) * noise
+""", "no noise at the last step"),
+        ],
+        "q4": [
+            ("sign error in x0_hat", """
+def ddim_step(eps, x_t, t, t_prev, betas):
+    ab_all = torch.cumprod(1 - betas, 0)
+    ab, abp = ab_all[t].item(), ab_all[t_prev].item() if t_prev >= 0 else 1.0
+    x0 = (x_t + math.sqrt(1 - ab) * eps) / math.sqrt(ab)
+    return math.sqrt(abp) * x0 + math.sqrt(1 - abp) * eps
+""", "sign error in x0_hat"),
+            ("sign error in the update", """
+def ddim_step(eps, x_t, t, t_prev, betas):
+    ab_all = torch.cumprod(1 - betas, 0)
+    ab, abp = ab_all[t].item(), ab_all[t_prev].item() if t_prev >= 0 else 1.0
+    x0 = (x_t - math.sqrt(1 - ab) * eps) / math.sqrt(ab)
+    return math.sqrt(abp) * x0 - math.sqrt(1 - abp) * eps
+""", "sign error in the update"),
+            ("steps to t - 1, ignoring t_prev", """
+def ddim_step(eps, x_t, t, t_prev, betas):
+    ab_all = torch.cumprod(1 - betas, 0)
+    ab, abp = ab_all[t].item(), ab_all[t - 1].item() if t >= 1 else 1.0
+    x0 = (x_t - math.sqrt(1 - ab) * eps) / math.sqrt(ab)
+    return math.sqrt(abp) * x0 + math.sqrt(1 - abp) * eps
+""", "go to step t_prev, not t - 1"),
+            ("no square roots", """
+def ddim_step(eps, x_t, t, t_prev, betas):
+    ab_all = torch.cumprod(1 - betas, 0)
+    ab, abp = ab_all[t].item(), ab_all[t_prev].item() if t_prev >= 0 else 1.0
+    x0 = (x_t - (1 - ab) * eps) / ab
+    return abp * x0 + (1 - abp) * eps
+""", "the coefficients are square roots"),
+            ("t_prev = -1 read as the last step", """
+def ddim_step(eps, x_t, t, t_prev, betas):
+    ab_all = torch.cumprod(1 - betas, 0)
+    ab, abp = ab_all[t].item(), ab_all[t_prev].item()
+    x0 = (x_t - math.sqrt(1 - ab) * eps) / math.sqrt(ab)
+    return math.sqrt(abp) * x0 + math.sqrt(1 - abp) * eps
+""", "t_prev = -1 means the clean data"),
+        ],
+        "q5": [
+            ("the 0-based index", "t_half = 259", "count the steps from 1, as in the paper"),
+            ("sqrt(alpha_bar_t) below 1/2", "t_half = 369", "the signal's variance is alpha_bar_t itself"),
+            ("1 - sum of betas below 1/2", "t_half = 220", "take the product of the (1 - beta_s)"),
+        ],
+    },
     "ex10_llm": {
         "q1": [
             ("new ids from 257", """

@@ -39,14 +39,17 @@ NUMERIC = {"ex00_introduction": ("q3", "w_two_steps"), "ex01_neurons": ("q4", "n
            "ex02_backprop": ("q5", "p_after_first_step"), "ex03_cnn": ("q4", "lenet5_params"),
            "ex04_rnn": ("q3", "gru_params"), "ex05_transformer": ("q3", "encoder_layer_params"),
            "ex06_gan": ("q2", "d_star_at_0"), "ex07_distillation": ("q6", "int8_layer_bytes"),
-           "ex08_meta_learning": ("q5", "best_fixed_mse"), "ex10_llm": ("q4", "tinyllama_params"),
+           "ex08_meta_learning": ("q5", "best_fixed_mse"), "ex09_diffusion": ("q5", "t_half"),
+           "ex10_llm": ("q4", "tinyllama_params"),
            "ex11_adversarial": ("q3", "digit_increase"), "ex12_distributed": ("q2", "llama13b_stage2_gb")}
 THRESHOLD = {"ex00_introduction": "q4", "ex01_neurons": "q5", "ex02_backprop": "q6", "ex03_cnn": "q5", "ex04_rnn": "q6",
              "ex05_transformer": "q4", "ex06_gan": "q6", "ex07_distillation": "q7",
-             "ex08_meta_learning": "q6", "ex10_llm": "q7", "ex11_adversarial": "q6", "ex12_distributed": "q6"}
+             "ex08_meta_learning": "q6", "ex09_diffusion": "q6", "ex10_llm": "q7", "ex11_adversarial": "q6",
+             "ex12_distributed": "q6"}
 # How each threshold question states its bar (default: an accuracy or a loss).
 THRESHOLD_TEXT = {"ex06_gan": ("**60%**",), "ex07_distillation": ("92%",),
-                  "ex08_meta_learning": ("80%",), "ex10_llm": ("90%",), "ex11_adversarial": ("70%",)}
+                  "ex08_meta_learning": ("80%",), "ex09_diffusion": ("60%",), "ex10_llm": ("90%",),
+                  "ex11_adversarial": ("70%",)}
 
 
 def test_every_exercise_on_disk_is_described_here():
@@ -254,6 +257,11 @@ DUMMIES = {
     "forward": "return self.base(x)",
     "merge": "return self.base",
     "lora_finetune": "return base",  # the frozen base: about 40% on the mirrored digits
+    "q_sample": "return x0.clone()",
+    "posterior_mean_variance": "return x_t.clone(), torch.zeros(len(x_t), 1, dtype=x_t.dtype)",
+    "ddpm_step": "return x_t.clone()",
+    "ddim_step": "return x_t.clone()",
+    "train_denoiser": "return dm.MLPDenoiser(dim=2, hidden=8, depth=1, emb_dim=4)",  # untrained: noise, not the ring
     "fgsm": "return x.detach().clone()",
     "pgd_step": "return x_adv.detach().clone()",
     "max_linear_increase": "return 0.0",
@@ -791,3 +799,50 @@ def test_ex11_master_agrees_with_dlbook(generated):
         truths = [" ".join(rng.choice(words, size=int(rng.integers(1, 6)))) for _ in range(int(rng.integers(1, 4)))]
         assert ns["normalize_answer"](pred) == reading.normalize_answer(pred)
         assert ns["f1_score"](pred, truths) == pytest.approx(reading.f1_score(pred, truths), abs=1e-12)
+
+
+SEVEN_MODES = """
+_train_reference = train_denoiser
+def train_denoiser(X, betas):
+    centres = 2 * math.pi * torch.arange(8) / 8
+    nearest = torch.cdist(X, torch.stack([centres.cos(), centres.sin()], 1)).argmin(1)
+    return _train_reference(X[nearest != 0], betas)  # one mode left out of the training data
+"""
+PREDICTS_X0 = """
+def train_denoiser(X, betas):
+    dlbook.set_seed(0)
+    model = dm.MLPDenoiser(dim=2, hidden=64, depth=2, emb_dim=16, fourier=4)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, 1e-2, total_steps=800, pct_start=0.1)
+    for _ in range(800):
+        x0 = X[torch.randint(len(X), (256,))]
+        t = torch.randint(len(betas), (256,))
+        loss = F.mse_loss(model(q_sample(x0, t, torch.randn_like(x0), betas), t), x0)  # x0, not the noise
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+    return model.eval()
+"""
+UNTRAINED_DENOISER = """
+def train_denoiser(X, betas):
+    dlbook.set_seed(0)
+    return dm.MLPDenoiser(dim=2, hidden=64, depth=2, emb_dim=16, fourier=4).eval()
+"""
+
+
+def test_ex09_q6_judges_the_graders_own_samples(generated):
+    """The grader runs the DDPM chain on the returned denoiser from its own noise and judges the samples
+    against fresh data it never sends, beside the denoiser's error on noise it keeps: an untrained network,
+    one trained on seven of the eight modes and one trained to predict x0 all score zero, where the reference
+    (800 Adam steps) passes on every seed tried."""
+    reference = _solution_namespace(generated, "ex09_diffusion")
+    namespaces = []
+    for code in ("", SEVEN_MODES, PREDICTS_X0, UNTRAINED_DENOISER):
+        ns = dict(reference)
+        exec(code, ns)
+        ns["denoiser"] = ns["train_denoiser"](ns["X_ring"], ns["betas"])
+        namespaces.append(ns)
+    for seed in Q7_SEEDS:
+        scores = _check_only_scores(generated, "ex09_diffusion", "q6", namespaces, seed)
+        assert scores[0] == 3 and scores[1:] == [0] * (len(namespaces) - 1), (seed, scores)

@@ -58,7 +58,7 @@ TINY_TESTS = {"q1": _ok_test("q1", (">>> probe('x', check=lambda answer, referen
 
 def test_exercises_ship_their_public_tests():
     assert grading.exercises() == ["ex00_introduction", "ex01_neurons", "ex02_backprop", "ex03_cnn", "ex04_rnn", "ex05_transformer",
-                                  "ex06_gan", "ex07_distillation", "ex08_meta_learning", "ex10_llm",
+                                  "ex06_gan", "ex07_distillation", "ex08_meta_learning", "ex09_diffusion", "ex10_llm",
                                   "ex11_adversarial", "ex12_distributed"]
     folder = grading.tests_dir(EX)
     assert folder.is_dir() and folder.parent.name == "exercise_tests"
