@@ -6,7 +6,9 @@ the mini BERT, and a generated reading set with AddSent-style distractors.
   *a/an/the*, collapse whitespace; F1 over bags of tokens; each the max over the ground truths;
 - :func:`decode_spans`: the best ``(start, end)`` with ``start <= end < start + max_answer_len``
   from start/end logits (Devlin et al., 2019, section 4.2);
-- :class:`SpanQA` and :func:`span_loss`: start/end heads on a BERT encoder;
+- :class:`SpanQA` and :func:`span_loss`: start/end heads on a BERT encoder, optionally with an
+  exact-match flag (:func:`match_segments`; Chen et al., 2017) in a third segment row;
+- :func:`lexical_overlap_answers`: the word-overlap baseline;
 - :class:`FactReading`: passages of facts written in the mini BERT's vocabulary, questions that
   paraphrase them, answers that are spans, and AddSent-style distractor sentences (Jia & Liang, 2017).
 """
