@@ -6,7 +6,9 @@ the mini BERT, and a generated reading set with AddSent-style distractors.
   *a/an/the*, collapse whitespace; F1 over bags of tokens; each the max over the ground truths;
 - :func:`decode_spans`: the best ``(start, end)`` with ``start <= end < start + max_answer_len``
   from start/end logits (Devlin et al., 2019, section 4.2);
-- :class:`SpanQA` and :func:`span_loss`: start/end heads on a BERT encoder;
+- :class:`SpanQA` and :func:`span_loss`: start/end heads on a BERT encoder, optionally with an
+  exact-match flag (:func:`match_segments`; Chen et al., 2017) in a third segment row;
+- :func:`lexical_overlap_answers`: the word-overlap baseline;
 - :class:`FactReading`: passages of facts written in the mini BERT's vocabulary, questions that
   paraphrase them, answers that are spans, and AddSent-style distractor sentences (Jia & Liang, 2017).
 """
@@ -28,8 +30,11 @@ from .bert.corpus import TopicLanguage
 from .bert.model import BertModel
 from .utils import check_positive_int, eval_mode
 
-__all__ = ["FactReading", "ReadingBatch", "SpanQA", "decode_spans", "exact_match", "f1_score",
-           "normalize_answer", "span_loss", "squad_scores"]
+__all__ = ["MATCH_SEGMENT", "FactReading", "ReadingBatch", "SpanQA", "decode_spans", "exact_match", "f1_score",
+           "lexical_overlap_answers", "match_segments", "normalize_answer", "span_loss", "squad_scores"]
+
+#: The segment id :func:`match_segments` gives a passage token that also occurs in the question.
+MATCH_SEGMENT: int = 2
 
 _PUNCTUATION = set(string.punctuation)
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -113,6 +118,25 @@ def decode_spans(start_logits: torch.Tensor, end_logits: torch.Tensor, max_answe
     return best // T, best % T
 
 
+def match_segments(ids: torch.Tensor, segments: torch.Tensor, special_ids: Sequence[int] = (0, 1, 2, 3)) -> torch.Tensor:
+    """Segments with an *exact-match* flag: a passage token (segment 1) that also occurs among the
+    question's tokens (segment 0, special tokens excluded) gets segment :data:`MATCH_SEGMENT`.
+
+    The flag is DrQA's exact-match feature (Chen et al., 2017, "Reading Wikipedia to Answer
+    Open-Domain Questions"), carried by a third row of BERT's segment table
+    (``SpanQA(bert, match_feature=True)``). Shapes: ``ids``, ``segments`` ``(B, T)`` -> ``(B, T)``.
+    """
+    if ids.dim() != 2 or segments.shape != ids.shape:
+        raise ValueError(f"ids and segments must both be (B, T), got {tuple(ids.shape)} and {tuple(segments.shape)}")
+    special = torch.isin(ids, torch.tensor(list(special_ids), device=ids.device))
+    question = (segments == 0) & ~special                            # (B, T)
+    same = ids[:, :, None] == ids[:, None, :]                        # (B, T, T): token t equals token u
+    in_question = (same & question[:, None, :]).any(-1)              # (B, T)
+    out = segments.clone()
+    out[(segments == 1) & in_question & ~special] = MATCH_SEGMENT
+    return out
+
+
 class SpanQA(nn.Module):
     """Start/end heads on a BERT encoder (Devlin et al., 2019): one linear map ``H -> 2`` of every
     token's last hidden state.
@@ -120,12 +144,26 @@ class SpanQA(nn.Module):
     ``forward(ids (B, T), segments (B, T)) -> logits (B, T, 2)`` (start, end); positions outside the
     passage (``segments == 0`` or padding) get a large negative logit, so an answer is always a
     span of the passage.
+
+    Args:
+        bert: the encoder.
+        match_feature: widen the segment table by one row for :data:`MATCH_SEGMENT` (passage
+            tokens that occur in the question, :func:`match_segments`), initialised as the passage
+            segment's row, so the model starts as if the flag were absent.
     """
 
-    def __init__(self, bert: BertModel):
+    def __init__(self, bert: BertModel, match_feature: bool = False):
         super().__init__()
         self.bert = bert
         self.head = nn.Linear(bert.config.d_model, 2)
+        if match_feature:
+            old = bert.embeddings.segment.weight.detach()            # (2, E)
+            if old.shape[0] != 2:
+                raise ValueError(f"match_feature expects a segment table of 2 rows, got {old.shape[0]}")
+            table = nn.Embedding(3, old.shape[1])
+            with torch.no_grad():
+                table.weight.copy_(torch.cat([old, old[1:]]))        # (3, E): row 2 starts as row 1
+            bert.embeddings.segment = table
 
     def forward(self, ids: torch.Tensor, segments: torch.Tensor) -> torch.Tensor:
         out = self.bert(ids, segments)
@@ -290,7 +328,21 @@ class FactReading:
             for i in range(0, len(batch), batch_size):
                 ids, seg = batch.ids[i:i + batch_size].to(device), batch.segments[i:i + batch_size].to(device)
                 logits = model(ids, seg)                             # (B, T, 2)
-                mask = (seg == 1) & (ids != self.language.sep_id)
+                mask = (seg >= 1) & (ids != self.language.sep_id)
                 s, e = decode_spans(logits[..., 0], logits[..., 1], max_answer_len or self.max_value_len, mask)
                 out += self.span_text(ids.cpu(), s.cpu(), e.cpu())
         return out
+
+
+def lexical_overlap_answers(batch: ReadingBatch, skip: int = 2) -> list[str]:
+    """The lexical-overlap baseline: the passage sentence sharing the most words with the question
+    (the first on ties; the sliding-window idea of Richardson et al., 2013, and the baseline of
+    Rajpurkar et al., 2016), answered with its words after the first ``skip`` (where a
+    :class:`FactReading` sentence keeps its value) and before its final full stop."""
+    check_positive_int("skip", skip, minimum=0)
+    out = []
+    for question, sentences in zip(batch.questions, batch.sentences):
+        q = set(question.split())
+        best = max(sentences, key=lambda s: len(q & set(s)))         # max keeps the first of equals
+        out.append(" ".join(best[skip:-1]))
+    return out

@@ -159,3 +159,42 @@ def test_predict_returns_text_spans_inside_the_passage():
     assert len(preds) == 7
     for p, passage in zip(preds, batch.passages):
         assert 1 <= len(p.split()) <= task.max_value_len and p in passage
+
+
+def test_match_segments_flags_passage_words_of_the_question():
+    ids = torch.tensor([[1, 10, 11, 2, 12, 10, 13, 11, 2, 0]])       # [CLS] q q [SEP] passage... [SEP] [PAD]
+    seg = torch.tensor([[0, 0, 0, 0, 1, 1, 1, 1, 1, 0]])
+    out = reading.match_segments(ids, seg)
+    assert out.tolist() == [[0, 0, 0, 0, 1, 2, 1, 2, 1, 0]]          # [SEP] (special) is never flagged
+    assert seg.tolist() == [[0, 0, 0, 0, 1, 1, 1, 1, 1, 0]]          # the input is not modified
+    with pytest.raises(ValueError, match=r"\(B, T\)"):
+        reading.match_segments(ids[0], seg[0])
+
+
+def test_span_head_with_match_feature_starts_as_without_it():
+    lang = bert.mini_bert_language()
+    task = reading.FactReading(lang, facts=2, entities_per_passage=2)
+    batch = task.sample(6, seed=4)
+    flagged = reading.match_segments(batch.ids, batch.segments)
+    assert bool((flagged == reading.MATCH_SEGMENT).any(1).all())      # the question's entity is in every passage
+    plain = reading.SpanQA(bert.mini_bert(lang.vocab_size, seed=0).bert).eval()
+    torch.manual_seed(0)
+    head = plain.head.state_dict()
+    wide = reading.SpanQA(bert.mini_bert(lang.vocab_size, seed=0).bert, match_feature=True).eval()
+    wide.head.load_state_dict(head)
+    assert wide.bert.embeddings.segment.weight.shape[0] == 3
+    torch.testing.assert_close(wide(batch.ids, flagged), plain(batch.ids, batch.segments))
+    preds = task.predict(wide, reading.ReadingBatch(batch.ids, flagged, *[getattr(batch, f) for f in
+                         ("spans", "questions", "passages", "answers", "sentences", "distractor")]))
+    assert all(p in passage for p, passage in zip(preds, batch.passages))
+
+
+def test_lexical_overlap_picks_the_sentence_with_most_question_words():
+    task = reading.FactReading(facts=2, entities_per_passage=2)
+    clean = task.sample(40, seed=5)
+    assert reading.lexical_overlap_answers(clean) == clean.answers    # the entity names one sentence
+    batch = task.sample(40, seed=5, distractor="start")
+    answers = reading.lexical_overlap_answers(batch)
+    # the added sentence shares the question's relation word: on a tie the first sentence wins
+    fake = [" ".join(s[0][2:-1]) for s in batch.sentences]
+    assert answers == fake
