@@ -353,3 +353,54 @@ def test_ddim_matches_diffusers(steps):
     x, eps = 2 * torch.randn(3, 1, 4, 4), torch.randn(3, 1, 4, 4)
     expected = ref_clip.step(eps, ts[1], x, eta=0.0, use_clipped_model_output=True).prev_sample
     assert torch.allclose(dm.ddim_step(ours, eps, x, ts[1], ts[2], clip=1.0), expected, atol=1e-4)
+
+
+# --- the shipped class-conditional digit denoiser (chapter 9, notebook 4 loads it instead of training it)
+
+
+def test_shipped_digit_denoiser_predicts_the_noise_and_follows_its_label():
+    from dlbook import gan
+
+    net = dm.load_digit_diffusion()
+    schedule = dm.DDPMSchedule(dm.linear_betas(dm.DIGIT_DIFFUSION_RECIPE["T"]))
+    data = gan.judge_data(8)
+    g = torch.Generator().manual_seed(0)
+    x0, y = data.X_test[:64], data.y_test[:64]
+    t = torch.full((64,), 300)
+    eps = torch.randn(x0.shape, generator=g)
+    with torch.no_grad():
+        mse = (net(schedule.q_sample(x0, t, eps), t, y) - eps).pow(2).mean().item()
+        null = (net(schedule.q_sample(x0, t, eps), t, torch.full_like(y, 10)) - eps).pow(2).mean().item()
+        wrong = (net(schedule.q_sample(x0, t, eps), t, (y + 1) % 10) - eps).pow(2).mean().item()
+    assert mse < 0.5  # predicting zero would score about 1
+    assert null < 0.6  # the unconditional branch works too
+    assert mse < wrong  # the true label helps: the network reads its label
+    with pytest.raises(FileNotFoundError, match="train_digit_diffusion"):
+        dm.load_digit_diffusion("/nonexistent/digit_unet.pt")
+    with pytest.raises(ValueError, match="class-conditional"):
+        net(x0, t)
+
+
+@pytest.mark.slow
+def test_training_reproduces_the_shipped_digit_denoiser(tmp_path):
+    """Re-runs tools/train_digit_diffusion.py in the pinned environment (about 50 s of CPU)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from dlbook.runtime import REPRODUCIBLE_ENV
+
+    here = torch.__version__.split("+")[0]
+    if here != dm.DIGIT_DIFFUSION_TORCH:
+        pytest.skip(f"the shipped denoiser was made with torch {dm.DIGIT_DIFFUSION_TORCH}; this is torch {here}, "
+                    "whose kernels may round differently (bit-for-bit rebuild not expected)")
+    out = tmp_path / "digit_unet.pt"
+    tool = Path(__file__).resolve().parents[1] / "tools" / "train_digit_diffusion.py"
+    env = {**os.environ, **REPRODUCIBLE_ENV, "DLBOOK_PROGRESS": "0"}
+    subprocess.run([sys.executable, str(tool), "--out", str(out)], env=env, check=True, timeout=900)
+    fresh = torch.load(out, weights_only=True)
+    shipped = torch.load(dm.DIGIT_DIFFUSION_WEIGHTS, weights_only=True)
+    assert fresh.keys() == shipped.keys()
+    for k in shipped:
+        assert torch.equal(fresh[k], shipped[k]), k

@@ -3,7 +3,8 @@
 Modules: ``schedule`` (linear and cosine schedules, :class:`DDPMSchedule` with ``q_sample`` and the
 posterior), ``models`` (the time embedding, an MLP denoiser for points, a two-level U-Net),
 ``objectives`` (``L_simple`` and flow matching as modules that :func:`dlbook.fit` trains),
-``sampling`` (DDPM, DDIM, classifier-free guidance, RePaint) and ``metrics`` (energy distance).
+``sampling`` (DDPM, DDIM, classifier-free guidance, RePaint), ``metrics`` (energy distance) and ``digits``
+(a class-conditional digit denoiser, trained once and shipped).
 
 References: Ho, Jain & Abbeel (2020), DDPM; Song, Meng & Ermon (2021), DDIM; Nichol & Dhariwal
 (2021), improved DDPM; Ho & Salimans (2022), classifier-free guidance; Lugmayr et al. (2022),
@@ -12,6 +13,13 @@ RePaint; Lipman et al. (2023), flow matching.
 
 from __future__ import annotations
 
+from .digits import (
+    DIGIT_DIFFUSION_RECIPE,
+    DIGIT_DIFFUSION_TORCH,
+    DIGIT_DIFFUSION_WEIGHTS,
+    load_digit_diffusion,
+    train_digit_diffusion,
+)
 from .metrics import energy_distance
 from .models import MLPDenoiser, UNet, timestep_embedding
 from .objectives import DiffusionBatches, FlowMatching, NoisePrediction, flow_sample, prediction_loss
@@ -28,6 +36,9 @@ from .sampling import (
 from .schedule import DDPMSchedule, cosine_betas, linear_betas
 
 __all__ = [
+    "DIGIT_DIFFUSION_RECIPE",
+    "DIGIT_DIFFUSION_TORCH",
+    "DIGIT_DIFFUSION_WEIGHTS",
     "DDPMSchedule",
     "DiffusionBatches",
     "EpsModel",
@@ -45,7 +56,9 @@ __all__ = [
     "energy_distance",
     "flow_sample",
     "linear_betas",
+    "load_digit_diffusion",
     "prediction_loss",
     "repaint_sample",
     "timestep_embedding",
+    "train_digit_diffusion",
 ]
