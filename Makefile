@@ -113,8 +113,7 @@ learner: install
 
 # Checks the site `make book` built. The browser test needs Debian's chromium (and a CJK font
 # for the Chinese terms in its screenshots): installed here when running as root with apt-get,
-# otherwise that test skips with a message (under CI=true it fails instead). Tests are handed out
-# one at a time (--dist load), so the two shards of the browser test run side by side.
+# otherwise that test skips with a message (under CI=true it fails instead).
 site-test: install
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -123,7 +122,7 @@ site-test: install
 				chromium fonts-wqy-microhei >/dev/null) || echo "apt-get failed: the browser test will skip"; \
 		else echo "chromium not found and cannot install it here (needs root and apt-get)"; fi; \
 	fi
-	$(PY) -m pytest tests/site -q -p no:cacheprovider $(XDIST) $(if $(XDIST),--dist load)
+	$(PY) -m pytest tests/site -q -p no:cacheprovider $(XDIST) $(if $(XDIST),--dist loadfile)
 
 # Every check, step by step, with each step's wall time (also in $(REPORTS)/steps.txt).
 TEST_STEPS := install unit nbval learner book site-test

@@ -220,16 +220,9 @@ def test_the_watch_reports_blocked_requests_and_missing_images(browser_context, 
     assert "boom" in joined, joined
 
 
-#: The pages are checked in this many interleaved shards, one test each, so that pytest-xdist's two
-#: workers each drive a browser: a page's MathJax typesetting runs on one core.
-SHARDS = 2
-
-
-@pytest.mark.parametrize("shard", range(SHARDS))
-def test_every_page_in_a_real_browser(browser_context, server, site_dir: Path, toc_path: Path, shard: int):
-    every_page = html_pages(site_dir)
-    assert len(every_page) >= 4
-    pages = every_page[shard::SHARDS]
+def test_every_page_in_a_real_browser(browser_context, server, site_dir: Path, toc_path: Path):
+    pages = html_pages(site_dir)
+    assert len(pages) >= 4
     shots_dir = Path(os.environ.get("DLBOOK_SCREENSHOTS", site_dir.parent / "screenshots"))
     chapters = [p for p in notebook_pages(ROOT, toc_path) if p.startswith("chapters/")]
     # Two chapter pages from different chapters where possible.
@@ -249,10 +242,8 @@ def test_every_page_in_a_real_browser(browser_context, server, site_dir: Path, t
     assert not report, "problems in the browser:\n" + "\n".join(
         f"{page}:\n  " + "\n  ".join(lines[:10]) for page, lines in report.items()
     )
-    for rel, shot in shots.items():
-        if site_dir / rel in pages:
-            assert shot.is_file() and shot.stat().st_size > 10_000, f"no screenshot {shot}"
-    assert sum(site_dir / rel in every_page for rel in shots) == len(shots), f"a screenshot page is missing: {list(shots)}"
+    for shot in shots.values():
+        assert shot.is_file() and shot.stat().st_size > 10_000, f"no screenshot {shot}"
 
 
 @pytest.mark.parametrize("query", list(SEARCH_QUERIES))
