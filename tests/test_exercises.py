@@ -621,27 +621,39 @@ dlbook.fit(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr
 }
 
 
+def _shortcuts_fail(generated, name: str, q: str, train: str, shortcuts: dict, seeds: tuple, fair=None) -> None:
+    """Each shortcut (``{label: (code, hint)}``, run after the reference's ``train`` line) fails the
+    public test of ``q`` with its hint and scores zero in the hidden test on every seed, where the
+    reference scores full marks; ``fair(ns)`` (optional) first checks that a shortcut is a fair test."""
+    reference = _solution_namespace(generated, name)
+    exec(train, reference)
+    namespaces = [reference]
+    for label, (code, hint) in shortcuts.items():
+        ns = dict(reference)
+        exec(code, ns)
+        if fair is not None:
+            fair(label, ns)
+        result = reference["grader"].check(q, global_env=ns)
+        assert not result.passed_all and hint in _first_error(result), (label, _first_error(result))
+        namespaces.append(ns)
+    for seed in seeds:
+        scores = _check_only_scores(generated, name, q, namespaces, seed)
+        assert scores[0] == 3 and scores[1:] == [0] * len(shortcuts), (seed, scores)
+
+
 def test_ex04_q6_rejects_recall_without_memory(generated, tmp_path, monkeypatch):
     """Three shortcuts that reach 95% without a 30-step memory (reading x[:, 0], the states at step 0,
     or a bidirectional layer's step 0) fail the public test with their hint and score zero in the
     hidden test, where the reference passes on every seed tried."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DLBOOK_GRADING", raising=False)
-    reference = _solution_namespace(generated, "ex04_rnn")
-    exec("model = train_recall()", reference)
-    namespaces = [reference]
-    for label, (code, hint) in RECALL_SHORTCUTS.items():
-        ns = dict(reference)
-        exec(code, ns)
+
+    def reaches_the_bar(label, ns):
         x, y = ns["seqdata"].first_symbol_recall(1000, 30, seed=1)
         acc = ns["dlbook"].accuracy(ns["dlbook"].predict(ns["model"], x), y).item()
         assert acc >= 0.95, f"the shortcut '{label}' is not a fair test: accuracy {acc:.3f}"
-        result = reference["grader"].check("q6", global_env=ns)
-        assert not result.passed_all and hint in _first_error(result), (label, _first_error(result))
-        namespaces.append(ns)
-    for seed in (7, 8):
-        scores = _check_only_scores(generated, "ex04_rnn", "q6", namespaces, seed)
-        assert scores[0] == 3 and scores[1:] == [0] * len(RECALL_SHORTCUTS), (seed, scores)
+
+    _shortcuts_fail(generated, "ex04_rnn", "q6", "model = train_recall()", RECALL_SHORTCUTS, (7, 8), reaches_the_bar)
 
 
 # ex06 q6's copies of the chapter: the unconditional ring GAN of 06_gan/02 (labels ignored), and a
@@ -669,18 +681,7 @@ def test_ex06_q6_needs_a_conditional_generator(generated, tmp_path, monkeypatch)
     where the conditional reference passes on every seed tried."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DLBOOK_GRADING", raising=False)
-    reference = _solution_namespace(generated, "ex06_gan")
-    exec("generator = train_ring_cgan()", reference)
-    namespaces = [reference]
-    for label, (code, hint) in RING_SHORTCUTS.items():
-        ns = dict(reference)
-        exec(code, ns)
-        result = reference["grader"].check("q6", global_env=ns)
-        assert not result.passed_all and hint in _first_error(result), (label, _first_error(result))
-        namespaces.append(ns)
-    for seed in (7, 8, 9):
-        scores = _check_only_scores(generated, "ex06_gan", "q6", namespaces, seed)
-        assert scores[0] == 3 and scores[1:] == [0] * len(RING_SHORTCUTS), (seed, scores)
+    _shortcuts_fail(generated, "ex06_gan", "q6", "generator = train_ring_cgan()", RING_SHORTCUTS, (7, 8, 9))
 
 
 FULL_FINETUNE = """
