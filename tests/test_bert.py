@@ -3,12 +3,10 @@ the model against dlbook.transformer's layers, the corpus, and the shipped weigh
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from shipped_weights import assert_tool_rebuilds
 import torch
 
 from dlbook.bert import (
@@ -28,7 +26,6 @@ from dlbook.bert import (
     pretraining_loss,
 )
 from dlbook import bert
-from dlbook.runtime import REPRODUCIBLE_ENV
 from dlbook.transformer import EncoderLayer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -238,16 +235,5 @@ def test_pretraining_reproduces_the_shipped_weights(tmp_path):
     Bit for bit is a stored-output check: it holds under the pins and with the PyTorch version that
     made the file. With another version it skips, naming both (the notebook checks the quality).
     """
-    made_with, here = bert.MINI_BERT_TORCH, torch.__version__.split("+")[0]
-    if here != made_with:
-        pytest.skip(f"the shipped mini-BERT weights were made with torch {made_with}; this is torch {here}, "
-                    "whose kernels may round differently (bit-for-bit rebuild not expected)")
-    out = tmp_path / "mini_bert.pt"
-    env = {**os.environ, **REPRODUCIBLE_ENV, "DLBOOK_PROGRESS": "0"}
-    subprocess.run([sys.executable, str(ROOT / "tools" / "pretrain_mini_bert.py"), "--out", str(out)],
-                   env=env, check=True, timeout=600)
-    fresh = torch.load(out, weights_only=True)
-    shipped = torch.load(WEIGHTS, weights_only=True)
-    assert fresh.keys() == shipped.keys()
-    for k in shipped:
-        assert torch.equal(fresh[k], shipped[k]), k
+    assert_tool_rebuilds("pretrain_mini_bert.py", WEIGHTS, bert.MINI_BERT_TORCH, "the shipped mini-BERT weights",
+                         tmp_path / "mini_bert.pt", timeout=600)

@@ -384,23 +384,7 @@ def test_shipped_digit_denoiser_predicts_the_noise_and_follows_its_label():
 @pytest.mark.slow
 def test_training_reproduces_the_shipped_digit_denoiser(tmp_path):
     """Re-runs tools/train_digit_diffusion.py in the pinned environment (about 50 s of CPU)."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
+    from shipped_weights import assert_tool_rebuilds
 
-    from dlbook.runtime import REPRODUCIBLE_ENV
-
-    here = torch.__version__.split("+")[0]
-    if here != dm.DIGIT_DIFFUSION_TORCH:
-        pytest.skip(f"the shipped denoiser was made with torch {dm.DIGIT_DIFFUSION_TORCH}; this is torch {here}, "
-                    "whose kernels may round differently (bit-for-bit rebuild not expected)")
-    out = tmp_path / "digit_unet.pt"
-    tool = Path(__file__).resolve().parents[1] / "tools" / "train_digit_diffusion.py"
-    env = {**os.environ, **REPRODUCIBLE_ENV, "DLBOOK_PROGRESS": "0"}
-    subprocess.run([sys.executable, str(tool), "--out", str(out)], env=env, check=True, timeout=900)
-    fresh = torch.load(out, weights_only=True)
-    shipped = torch.load(dm.DIGIT_DIFFUSION_WEIGHTS, weights_only=True)
-    assert fresh.keys() == shipped.keys()
-    for k in shipped:
-        assert torch.equal(fresh[k], shipped[k]), k
+    assert_tool_rebuilds("train_digit_diffusion.py", dm.DIGIT_DIFFUSION_WEIGHTS, dm.DIGIT_DIFFUSION_TORCH,
+                         "the shipped denoiser", tmp_path / "digit_unet.pt")

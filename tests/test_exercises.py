@@ -578,6 +578,15 @@ def test_ex05_q4_rejects_attention_that_is_not_used(generated, tmp_path, monkeyp
 
 
 # ex04 q6's shortcuts: each reaches 95% on the recall set without holding the symbol for 30 steps.
+# The trained shortcuts name their class `_Model`; each is trained with this one recipe.
+_TRAIN_RECALL = """
+dlbook.set_seed(0)
+model = _Model()
+_x, _y = seqdata.first_symbol_recall(1500, 30, seed=0)
+dlbook.fit(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=1e-2),
+           torch.utils.data.DataLoader(torch.utils.data.TensorDataset(_x, _y), batch_size=50, shuffle=True),
+           epochs=3, progress=False)
+"""
 RECALL_SHORTCUTS = {
     "reads x[:, 0]": ("""
 class _FirstInput(nn.Module):
@@ -595,13 +604,8 @@ class _FirstState(nn.Module):
         self.embed, self.gru, self.out = nn.Embedding(8, 8), nn.GRU(8, 16, batch_first=True), nn.Linear(16, 4)
     def forward(self, x):
         return self.out(self.gru(self.embed(x))[0][:, 0])
-dlbook.set_seed(0)
-model = _FirstState()
-_x, _y = seqdata.first_symbol_recall(1500, 30, seed=0)
-dlbook.fit(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=1e-2),
-           torch.utils.data.DataLoader(torch.utils.data.TensorDataset(_x, _y), batch_size=50, shuffle=True),
-           epochs=3, progress=False)
-""", "not from the first step"),
+_Model = _FirstState
+""" + _TRAIN_RECALL, "not from the first step"),
     "a bidirectional layer": ("""
 class _Both(nn.Module):
     def __init__(self):
@@ -611,13 +615,8 @@ class _Both(nn.Module):
         self.out = nn.Linear(32, 4)
     def forward(self, x):
         return self.out(self.gru(self.embed(x))[0][:, 0])  # the backward pass ends on the first symbol
-dlbook.set_seed(0)
-model = _Both()
-_x, _y = seqdata.first_symbol_recall(1500, 30, seed=0)
-dlbook.fit(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=1e-2),
-           torch.utils.data.DataLoader(torch.utils.data.TensorDataset(_x, _y), batch_size=50, shuffle=True),
-           epochs=3, progress=False)
-""", "use a one-directional recurrent layer"),
+_Model = _Both
+""" + _TRAIN_RECALL, "use a one-directional recurrent layer"),
 }
 
 

@@ -287,24 +287,9 @@ def test_shipped_digit_judge_reads_real_digits():
 @pytest.mark.slow
 def test_training_reproduces_the_shipped_judge(tmp_path):
     """Re-runs tools/train_digit_judge.py in the pinned environment (about 13 s of CPU)."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
+    from shipped_weights import assert_tool_rebuilds
 
     import dlbook.gan as g
-    from dlbook.runtime import REPRODUCIBLE_ENV
 
-    here = torch.__version__.split("+")[0]
-    if here != g.JUDGE_TORCH:
-        pytest.skip(f"the shipped judge was made with torch {g.JUDGE_TORCH}; this is torch {here}, "
-                    "whose kernels may round differently (bit-for-bit rebuild not expected)")
-    out = tmp_path / "judge.pt"
-    tool = Path(__file__).resolve().parents[1] / "tools" / "train_digit_judge.py"
-    env = {**os.environ, **REPRODUCIBLE_ENV, "DLBOOK_PROGRESS": "0"}
-    subprocess.run([sys.executable, str(tool), "--out", str(out)], env=env, check=True, timeout=600)
-    fresh = torch.load(out, weights_only=True)
-    shipped = torch.load(g.JUDGE_WEIGHTS, weights_only=True)
-    assert fresh.keys() == shipped.keys()
-    for k in shipped:
-        assert torch.equal(fresh[k], shipped[k]), k
+    assert_tool_rebuilds("train_digit_judge.py", g.JUDGE_WEIGHTS, g.JUDGE_TORCH, "the shipped judge",
+                         tmp_path / "judge.pt", timeout=600)
