@@ -29,7 +29,7 @@ NBVAL_FLAGS = -q -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_s
 	--nbval-cell-timeout=300 $(XDIST) $(if $(XDIST),--dist loadfile)
 REPORTS := _build/reports
 
-.PHONY: help install book colab test unit unit-fast nbval nbval-twin learner print-repro-env site-test lab bench notebooks exercises grade clean
+.PHONY: help install book colab test unit unit-fast nbval nbval-twin learner print-repro-env site-test lab bench notebooks exercises grade attacks-unprivileged clean
 
 help:
 	@echo "make book       build the website into _build/html (installs into $(VENV) first)"
@@ -156,6 +156,12 @@ grade: install
 	@test -d exercises/autograders/$(EX)/tests || $(PY) tools/make_exercises.py
 	$(PY) -m dlbook.grading exercises/autograders/$(EX) $(SUBMISSIONS) --timeout $(or $(TIMEOUT),300) \
 		$(if $(WORKERS),--workers $(WORKERS)) $(if $(SEED),--seed $(SEED)) $(if $(SHARD),--shard $(SHARD))
+
+# The grader's attack suite as an unprivileged user (run as root: it makes a throwaway user;
+# tools/attacks_unprivileged.sh says what it changes and puts back). Not part of make test.
+attacks-unprivileged: install
+	$(ENSURE_BWRAP)
+	PY=$(PY) tools/attacks_unprivileged.sh
 
 # The pinned variables, for a command run by hand: env $$(make -s print-repro-env) python ...
 print-repro-env:
