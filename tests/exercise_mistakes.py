@@ -1603,6 +1603,50 @@ class LoRALinear(nn.Module):
         return self.base
 """, "merge changed the LoRA layer"),
         ],
+        "q8": [
+            ("keys and values swapped", """
+def prefix_kv(out, n_layers, n_heads, batch_size):
+    P, E = out.shape[0], out.shape[1] // (2 * n_layers)
+    kv = out.reshape(P, n_layers, 2, n_heads, E // n_heads).permute(1, 2, 3, 0, 4)
+    shape = (batch_size, n_heads, P, E // n_heads)
+    return [(kv[l, 1].expand(shape), kv[l, 0].expand(shape)) for l in range(n_layers)]
+""", "keys and values are swapped"),
+            ("reads the layout as (key/value, layer)", """
+def prefix_kv(out, n_layers, n_heads, batch_size):
+    P, E = out.shape[0], out.shape[1] // (2 * n_layers)
+    kv = out.reshape(P, 2, n_layers, n_heads, E // n_heads).permute(2, 1, 3, 0, 4)
+    shape = (batch_size, n_heads, P, E // n_heads)
+    return [(kv[l, 0].expand(shape), kv[l, 1].expand(shape)) for l in range(n_layers)]
+""", "reshape it to (P, L, 2, E), not (P, 2, L, E)"),
+            ("splits heads with a plain reshape", """
+def prefix_kv(out, n_layers, n_heads, batch_size):
+    P, E = out.shape[0], out.shape[1] // (2 * n_layers)
+    kv = out.reshape(P, n_layers, 2, E).permute(1, 2, 0, 3)
+    shape = (batch_size, n_heads, P, E // n_heads)
+    return [(kv[l, 0].reshape(n_heads, P, E // n_heads).expand(shape), kv[l, 1].reshape(n_heads, P, E // n_heads).expand(shape))
+            for l in range(n_layers)]
+""", "a plain reshape to (H, P, d) mixes the positions"),
+            ("no batch axis", """
+def prefix_kv(out, n_layers, n_heads, batch_size):
+    P, E = out.shape[0], out.shape[1] // (2 * n_layers)
+    kv = out.reshape(P, n_layers, 2, n_heads, E // n_heads).permute(1, 2, 3, 0, 4)
+    return [(kv[l, 0], kv[l, 1]) for l in range(n_layers)]
+""", "expand the prefix over the batch"),
+            ("heads after the positions", """
+def prefix_kv(out, n_layers, n_heads, batch_size):
+    P, E = out.shape[0], out.shape[1] // (2 * n_layers)
+    kv = out.reshape(P, n_layers, 2, n_heads, E // n_heads).permute(1, 2, 0, 3, 4)
+    shape = (batch_size, P, n_heads, E // n_heads)
+    return [(kv[l, 0].expand(shape), kv[l, 1].expand(shape)) for l in range(n_layers)]
+""", "move the head axis before the positions"),
+            ("detached from the graph", """
+def prefix_kv(out, n_layers, n_heads, batch_size):
+    P, E = out.shape[0], out.shape[1] // (2 * n_layers)
+    kv = out.detach().reshape(P, n_layers, 2, n_heads, E // n_heads).permute(1, 2, 3, 0, 4)
+    shape = (batch_size, n_heads, P, E // n_heads)
+    return [(kv[l, 0].expand(shape), kv[l, 1].expand(shape)) for l in range(n_layers)]
+""", "keep the prefix in the autograd graph"),
+        ],
     },
     "ex12_distributed": {
         "q1": [
