@@ -3,7 +3,7 @@
 The chapter's 64-256-256-10 digit MLP and its compressed forms, built with `dlbook.distill` from
 the same (random: speed does not depend on the values) weights: weight-only int8 (`QuantLinear`,
 dequantises at every call), low rank r = 32 for the middle layer (`low_rank_linear`), and
-structured pruning to 64 units per hidden layer (`prune_hidden_units`, a smaller dense MLP). One
+structured pruning to 128 or 64 units per hidden layer (`prune_hidden_units`, a smaller dense MLP). One
 forward pass in inference mode at batch 1 (the latency of one request) and at a large batch (the
 throughput of many), one thread. The figures are ratios of median times against the base model,
 measured side by side (alternating models) in this one run; the multiply-adds per image
@@ -38,6 +38,7 @@ def main(repeats: int = 51, batches: tuple[int, ...] = (1, 1024)) -> int:
         "float32 base": base,
         "int8 weights (QuantLinear)": nn.Sequential(*[distill.QuantLinear(m) if isinstance(m, nn.Linear) else m for m in base]).eval(),
         "low rank r = 32, middle layer": low_rank,
+        "128 units per hidden layer": distill.prune_hidden_units(base, 128).eval(),
         "64 units per hidden layer": distill.prune_hidden_units(base, 64).eval(),
     }
     macs = {name: distill.linear_macs(m) for name, m in models.items()}
