@@ -249,3 +249,54 @@ def test_pkd_loss_is_the_distance_of_normalised_vectors():
     torch.testing.assert_close(distill.pkd_loss(3 * t, t), torch.tensor(0.0), atol=1e-6, rtol=0)  # scale-free
     with pytest.raises(ValueError, match=r"\(5, 8\) and \(5, 7\)"):
         distill.pkd_loss(s, t[:, :7])
+
+
+def _mlp(*widths):
+    layers = []
+    for a, b in zip(widths, widths[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    return nn.Sequential(*layers[:-1])
+
+
+def test_prune_hidden_units_keeping_all_is_the_same_function():
+    torch.manual_seed(0)
+    model, x = _mlp(6, 9, 7, 3), torch.randn(5, 6)
+    pruned = distill.prune_hidden_units(model, [9, 7])
+    torch.testing.assert_close(pruned(x), model(x))
+    assert pruned is not model and model[0].out_features == 9
+
+
+def test_prune_hidden_units_equals_masking_the_dropped_units():
+    torch.manual_seed(1)
+    model, x = _mlp(6, 9, 7, 3), torch.randn(5, 6)
+    pruned = distill.prune_hidden_units(model, 4)
+    assert [m.out_features for m in pruned if isinstance(m, nn.Linear)] == [4, 4, 3]
+    # the same function as the full model with the dropped units' rows zeroed (weight and bias)
+    masked = _mlp(6, 9, 7, 3)
+    masked.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        for i in (0, 2):
+            w = masked[i].weight
+            drop = torch.sort(w.abs().sum(1), descending=True).indices[4:]  # (out - 4,)
+            w[drop] = 0
+            masked[i].bias[drop] = 0
+    torch.testing.assert_close(pruned(x), masked(x))
+    assert distill.linear_macs(pruned) == 6 * 4 + 4 * 4 + 4 * 3
+    assert distill.linear_macs(model) == 6 * 9 + 9 * 7 + 7 * 3
+    quantised = nn.Sequential(*[distill.QuantLinear(m) if isinstance(m, nn.Linear) else m for m in model])
+    assert distill.linear_macs(quantised) == distill.linear_macs(model)
+    assert distill.linear_macs(distill.low_rank_linear(nn.Linear(9, 7), 2)) == 9 * 2 + 2 * 7
+
+
+def test_prune_hidden_units_errors():
+    model = _mlp(6, 9, 3)
+    with pytest.raises(TypeError, match="nn.Sequential"):
+        distill.prune_hidden_units(nn.Linear(3, 3), 2)
+    with pytest.raises(ValueError, match="1..9"):
+        distill.prune_hidden_units(model, 10)
+    with pytest.raises(ValueError, match="one per hidden layer"):
+        distill.prune_hidden_units(model, [2, 2])
+    with pytest.raises(ValueError, match="at least two"):
+        distill.prune_hidden_units(nn.Sequential(nn.Linear(3, 3)), 2)
+    with pytest.raises(ValueError, match="parameters"):
+        distill.prune_hidden_units(nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4), nn.Linear(4, 2)), 2)

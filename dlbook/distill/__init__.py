@@ -1,7 +1,7 @@
 """Knowledge distillation and compression (chapter 7).
 
 ``losses``: softmax with temperature, Hinton's KD loss with its T^2 factor, a :class:`Distiller` that
-``dlbook.fit`` can train, FitNets' :class:`HintRegressor`, TinyBERT's layer mapping and Patient KD's layer choice and loss. ``compress``: magnitude pruning, symmetric
+``dlbook.fit`` can train, FitNets' :class:`HintRegressor`, TinyBERT's layer mapping and Patient KD's layer choice and loss. ``compress``: magnitude pruning, structured pruning of whole hidden units, symmetric
 int8 quantisation (per tensor and per channel), k-means weight sharing, SVD low-rank Linear layers,
 and the size in bytes and latency of a model.
 """
@@ -13,9 +13,11 @@ from .compress import (
     QuantLinear,
     dequantize,
     kmeans_share,
+    linear_macs,
     low_rank_linear,
     magnitude_mask,
     measure_latency,
+    prune_hidden_units,
     prune_linear_layers,
     quantize_symmetric,
     sparsity,
@@ -32,11 +34,13 @@ __all__ = [
     "dequantize",
     "kd_loss",
     "kmeans_share",
+    "linear_macs",
     "low_rank_linear",
     "magnitude_mask",
     "measure_latency",
     "pkd_layer_map",
     "pkd_loss",
+    "prune_hidden_units",
     "prune_linear_layers",
     "quantize_symmetric",
     "softmax_t",

@@ -6,10 +6,13 @@ References:
     Quantization and Huffman Coding" (ICLR 2016) -- pruning and k-means weight sharing.
     Jacob et al., "Quantization and Training of Neural Networks for Efficient Integer-Arithmetic-Only
     Inference" (CVPR 2018) -- (symmetric) affine quantisation.
+    Li et al., "Pruning Filters for Efficient ConvNets" (ICLR 2017) -- structured pruning: whole units
+    (filters) ranked by the L1 norm of their incoming weights, leaving a smaller dense network.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Iterable, Mapping
 
@@ -19,6 +22,8 @@ from torch import nn
 __all__ = [
     "magnitude_mask",
     "prune_linear_layers",
+    "prune_hidden_units",
+    "linear_macs",
     "sparsity",
     "quantize_symmetric",
     "dequantize",
@@ -93,6 +98,76 @@ def prune_linear_layers(model: nn.Module, sparsity: float, scope: str = "layer")
         for k, w in layers.items():
             w.mul_(masks[k])
     return masks
+
+
+def prune_hidden_units(model: nn.Sequential, keep: int | Iterable[int]) -> nn.Sequential:
+    """Structured pruning of an MLP: keep the ``keep`` hidden units of largest L1 incoming weight norm.
+
+    Unlike :func:`prune_linear_layers`, which zeroes single weights and leaves the shapes alone, this
+    removes whole units: the rows of a hidden ``nn.Linear`` (weight and bias) and the matching
+    columns of the next ``nn.Linear``. The result is a smaller *dense* network whose forward pass
+    does fewer multiply-adds with the same kernels (Li et al. 2017 rank convolution filters the same
+    way). The input and output widths are unchanged; layers without parameters (activations,
+    dropout) are copied as they are.
+
+    Args:
+        model: ``nn.Sequential`` whose ``nn.Linear`` layers are chained (each one's ``out_features``
+            is the next one's ``in_features``), e.g. ``Linear(64, 256), ReLU(), Linear(256, 10)``.
+        keep: units to keep in every hidden layer (an int), or one int per hidden layer.
+
+    Returns:
+        A new ``nn.Sequential`` (the model itself is not changed); kept units stay in their order.
+    """
+    if not isinstance(model, nn.Sequential):
+        raise TypeError(f"expected an nn.Sequential, got {type(model).__name__}")
+    linear = [i for i, m in enumerate(model) if isinstance(m, nn.Linear)]
+    if len(linear) < 2:
+        raise ValueError(f"need at least two nn.Linear layers (one hidden layer), got {len(linear)}")
+    for a, b in zip(linear, linear[1:]):
+        if any(p.numel() for m in list(model)[a + 1 : b] for p in m.parameters()):
+            raise ValueError(f"layers between Linear {a} and Linear {b} have parameters; only activations may sit between")
+        if model[a].out_features != model[b].in_features:
+            raise ValueError(f"Linear {a} has {model[a].out_features} outputs but Linear {b} has {model[b].in_features} inputs")
+    hidden = linear[:-1]
+    counts = [keep] * len(hidden) if isinstance(keep, int) and not isinstance(keep, bool) else list(keep)
+    if len(counts) != len(hidden) or any(isinstance(k, bool) or not isinstance(k, int) for k in counts):
+        raise ValueError(f"keep must be an int or {len(hidden)} ints (one per hidden layer), got {keep!r}")
+    for i, k in zip(hidden, counts):
+        if not 1 <= k <= model[i].out_features:
+            raise ValueError(f"keep must be in 1..{model[i].out_features} for Linear {i}, got {k}")
+    layers = [copy.deepcopy(m) for m in model]
+    with torch.no_grad():
+        for i, nxt, k in zip(hidden, linear[1:], counts):
+            w = model[i].weight.detach()  # (out, in)
+            order = torch.sort(w.abs().sum(1), descending=True, stable=True).indices  # (out,) largest L1 first
+            units = torch.sort(order[:k]).values  # (k,) kept units, in their original order
+            layers[i] = _linear_from(layers[i].weight[units], None if layers[i].bias is None else layers[i].bias[units])
+            # the next layer's input must lose the same units (its rows were maybe sliced already)
+            layers[nxt] = _linear_from(layers[nxt].weight[:, units], layers[nxt].bias)
+    return nn.Sequential(*layers)
+
+
+def _linear_from(weight: torch.Tensor, bias: torch.Tensor | None) -> nn.Linear:
+    layer = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None, device=weight.device, dtype=weight.dtype)
+    with torch.no_grad():
+        layer.weight.copy_(weight)  # (out, in)
+        if bias is not None:
+            layer.bias.copy_(bias)
+    return layer
+
+
+def linear_macs(model: nn.Module) -> int:
+    """Multiply-adds of one input row through every ``nn.Linear`` and :class:`QuantLinear` of ``model``.
+
+    Each layer counts ``in * out``: what the dense kernels compute (a pruned but dense-stored weight
+    still costs its full ``in * out``, and a :class:`QuantLinear` multiplies by its dequantised
+    weight); layers the model holds but does not call are counted too.
+    """
+    return sum(
+        m.in_features * m.out_features if isinstance(m, nn.Linear) else m.q.numel()
+        for m in model.modules()
+        if isinstance(m, (nn.Linear, QuantLinear))
+    )
 
 
 def sparsity(tensors: Iterable[torch.Tensor]) -> float:
