@@ -7,7 +7,9 @@ feeds only the newest token when the model can carry what it has read: a recurre
 (``forward_with_state(ids, state) -> (logits, state)``) or a key/value cache (``new_caches()``
 and ``model(ids, caches, start)``, or ``new_cache(batch, max_len)``), the start/step protocol of
 nanoGPT's ``generate`` and Hugging Face's ``GenerationMixin``. ``dlbook.rnn.generate`` and
-``dlbook.transformer.generate`` are this loop with their chapters' arguments.
+``dlbook.transformer.generate`` are this loop with their chapters' arguments. One greedy loop,
+:func:`greedy_decode`, serves the sequence-to-sequence models (chapter 4's ``Seq2Seq``, chapter 5's
+``EncoderDecoder``) through a start/step protocol.
 
 What each strategy does to the next-token scores is a small *logits processor*, a callable
 ``(ids (B, T), logits (B, V)) -> logits (B, V)``; processors are applied in order, then the next id
@@ -28,10 +30,12 @@ compare them when ``transformers`` is installed). Removed ids get the logit ``-i
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import torch
 from torch import nn
+
+from .utils import check_positive_int
 
 __all__ = [
     "LogitsProcessor",
@@ -42,6 +46,7 @@ __all__ = [
     "complete",
     "distinct_n",
     "generate",
+    "greedy_decode",
     "next_token",
 ]
 
@@ -272,6 +277,45 @@ def generate(model: nn.Module, ids: torch.Tensor, max_new_tokens: int,
         return out
     finally:
         model.train(was_training)
+
+
+@torch.no_grad()
+def greedy_decode(step: Callable[[torch.Tensor, Any], tuple[torch.Tensor, Any]], state: Any, batch_size: int,
+                  max_len: int, bos_id: int, eos_id: int, device: torch.device | str | None = None) -> torch.Tensor:
+    """Greedy decoding (贪心解码) of a sequence-to-sequence model: start every row from ``bos_id``,
+    feed back the argmax at each step, ``max_len`` steps.
+
+    The model enters through a start/step protocol: it encodes its source and builds the first
+    ``state`` (the start), and ``step(prev (B,), state) -> (logits (B, V), new_state)`` runs its
+    decoder one step from the previous tokens. The state is whatever the decoder carries: the GRU's
+    hidden state (:meth:`dlbook.rnn.Seq2Seq.greedy_decode`), the target prefix or the position of
+    the key/value cache (:meth:`dlbook.transformer.EncoderDecoder.greedy_decode`). Once a row has
+    produced ``eos_id``, it keeps ``eos_id`` (the step still runs for the whole batch).
+
+    Args:
+        step: the decoder's step.
+        state: the state after the start.
+        batch_size: ``B``.
+        max_len: the number of steps, >= 1.
+        bos_id, eos_id: the start and end ids.
+        device: where the ids live (the model's device).
+
+    Returns:
+        The chosen ids ``(B, max_len)``, without ``bos_id``.
+    """
+    check_positive_int("batch_size", batch_size)
+    check_positive_int("max_len", max_len)
+    prev = torch.full((batch_size,), bos_id, dtype=torch.long, device=device)  # (B,)
+    done = torch.zeros(batch_size, dtype=torch.bool, device=device)  # (B,)
+    out = []
+    for _ in range(max_len):
+        logits, state = step(prev, state)                            # (B, V)
+        if logits.shape[0] != batch_size or logits.dim() != 2:
+            raise ValueError(f"step must return logits ({batch_size}, V), got {tuple(logits.shape)}")
+        prev = logits.argmax(dim=-1).masked_fill(done, eos_id)       # (B,)
+        done |= prev == eos_id
+        out.append(prev)
+    return torch.stack(out, dim=1)                                   # (B, max_len)
 
 
 def complete(model: nn.Module, prompts: Sequence[Sequence[int]], max_new_tokens: int,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -23,13 +24,14 @@ from torch import nn
 
 from . import decoding
 from .attention import LearnedPositionalEmbedding, MultiHeadAttention, SinusoidalPositionalEncoding, causal_mask
-from .utils import check_positive_int
+from .utils import check_positive_int, eval_mode
 
 __all__ = [
     "DecoderLayer",
     "DecoderOnlyLM",
     "EncoderDecoder",
     "EncoderLayer",
+    "EncoderOutput",
     "TransformerConfig",
     "TransformerDecoder",
     "TransformerEncoder",
@@ -98,8 +100,10 @@ def _check_input(x: torch.Tensor, E: int, what: str) -> None:
 class EncoderLayer(nn.Module):
     """Self-attention and a position-wise FFN, each with a residual connection and LayerNorm.
 
-    ``forward(x (B, T, E), key_mask (B, T) | None, attn_mask | None, cache | None) -> (B, T, E)``.
-    With a causal ``attn_mask`` it is the block of a decoder-only model (GPT).
+    ``forward(x (B, T, E), key_mask (B, T) | None, attn_mask | None, cache | None) -> (B, T, E)``,
+    or ``(output, attention weights (B, h, T, T))`` with ``need_weights=True``.
+    With a causal ``attn_mask`` it is the block of a decoder-only model (GPT); BERT's layer is this
+    one with GELU and post-LN (:class:`dlbook.bert.BertModel` stacks them).
     """
 
     def __init__(self, config: TransformerConfig):
@@ -117,17 +121,22 @@ class EncoderLayer(nn.Module):
     def ffn(self, x: torch.Tensor) -> torch.Tensor:
         return self.linear2(self.dropout(self.activation(self.linear1(x))))  # (B, T, E) -> (B, T, d_ff) -> (B, T, E)
 
-    def _sa(self, x, key_mask, attn_mask, cache):
-        return self.dropout1(self.self_attn(x, x, x, key_mask, attn_mask, cache)[0])
-
     def forward(self, x: torch.Tensor, key_mask: torch.Tensor | None = None, attn_mask: torch.Tensor | None = None,
-                cache: dict | None = None) -> torch.Tensor:
+                cache: dict | None = None, need_weights: bool = False
+                ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
+        """The layer's output ``(B, T, E)``; with ``need_weights`` (torch's ``need_weights``, Hugging
+        Face's ``output_attentions``) the pair ``(output, weights (B, h, T, T_k))``, the weights
+        keeping their gradient (distillation matches them); None when ``fused``."""
         _check_input(x, self.linear1.in_features, "x")
+        y = self.norm1(x) if self.pre_norm else x
+        a, w = self.self_attn(y, y, y, key_mask, attn_mask, cache)   # (B, T, E), (B, h, T, T_k)
         if self.pre_norm:
-            x = x + self._sa(self.norm1(x), key_mask, attn_mask, cache)
-            return x + self.dropout2(self.ffn(self.norm2(x)))
-        x = self.norm1(x + self._sa(x, key_mask, attn_mask, cache))
-        return self.norm2(x + self.dropout2(self.ffn(x)))
+            x = x + self.dropout1(a)
+            x = x + self.dropout2(self.ffn(self.norm2(x)))
+        else:
+            x = self.norm1(x + self.dropout1(a))
+            x = self.norm2(x + self.dropout2(self.ffn(x)))
+        return (x, w) if need_weights else x
 
 
 class DecoderLayer(nn.Module):
@@ -168,21 +177,65 @@ class DecoderLayer(nn.Module):
         return self.norm3(x + self.dropout3(self.ffn(x)))
 
 
+class EncoderOutput(NamedTuple):
+    """What :class:`TransformerEncoder` returns with ``need_weights=True``.
+
+    Attributes:
+        last_hidden: ``(B, T, E)``, the stack's output (after the final LayerNorm when pre-LN).
+        hidden_states: ``L + 1`` tensors ``(B, T, E)``: the input, then each layer's output (the
+            last one after the final LayerNorm when pre-LN, so it is ``last_hidden``).
+        attentions: ``L`` tensors ``(B, h, T, T_k)``, each layer's attention weights (None when fused).
+    """
+
+    last_hidden: torch.Tensor
+    hidden_states: tuple[torch.Tensor, ...]
+    attentions: tuple[torch.Tensor | None, ...]
+
+
 class TransformerEncoder(nn.Module):
     """``num_layers`` :class:`EncoderLayer` s (each with its own weights), then a final LayerNorm
-    when pre-LN (the residual stream is otherwise never normalised)."""
+    when pre-LN (the residual stream is otherwise never normalised).
 
-    def __init__(self, config: TransformerConfig, num_layers: int | None = None):
+    Args:
+        config: the sizes.
+        num_layers: overrides ``config.num_layers``.
+        share_layers: ALBERT's cross-layer sharing (Lan et al., 2020): one layer applied ``num_layers`` times.
+    """
+
+    def __init__(self, config: TransformerConfig, num_layers: int | None = None, share_layers: bool = False):
         super().__init__()
+        self._build_stack(config, num_layers, share_layers)
+
+    def _build_stack(self, config: TransformerConfig, num_layers: int | None, share_layers: bool) -> None:
+        # registers `layers` and `norm` (a subclass such as BertModel calls it after building its embeddings,
+        # so the weights are drawn in the order of the layout)
         n = config.num_layers if num_layers is None else num_layers
-        self.layers = nn.ModuleList(EncoderLayer(config) for _ in range(n))
+        check_positive_int("num_layers", n)
+        if share_layers:
+            layer = EncoderLayer(config)
+            self.layers = nn.ModuleList([layer] * n)                 # one module, n references
+        else:
+            self.layers = nn.ModuleList(EncoderLayer(config) for _ in range(n))
         self.norm = nn.LayerNorm(config.d_model, config.norm_eps) if config.pre_norm else nn.Identity()
 
     def forward(self, x: torch.Tensor, key_mask: torch.Tensor | None = None, attn_mask: torch.Tensor | None = None,
-                caches: list[dict] | None = None) -> torch.Tensor:
+                caches: list[dict] | None = None, need_weights: bool = False) -> torch.Tensor | EncoderOutput:
+        """The output ``(B, T, E)``; with ``need_weights`` an :class:`EncoderOutput` that also holds
+        every layer's output and attention weights (BERT's ``hidden_states`` and ``attentions``)."""
+        hidden, attentions = [x], []
         for i, layer in enumerate(self.layers):
-            x = layer(x, key_mask, attn_mask, None if caches is None else caches[i])
-        return self.norm(x)                                          # (B, T, E)
+            cache = None if caches is None else caches[i]
+            if need_weights:
+                x, w = layer(x, key_mask, attn_mask, cache, need_weights=True)
+                hidden.append(x)
+                attentions.append(w)
+            else:
+                x = layer(x, key_mask, attn_mask, cache)
+        x = self.norm(x)                                             # (B, T, E)
+        if not need_weights:
+            return x
+        hidden[-1] = x                                               # the same tensor when post-LN (Identity)
+        return EncoderOutput(x, tuple(hidden), tuple(attentions))
 
 
 class TransformerDecoder(nn.Module):
@@ -286,29 +339,34 @@ class EncoderDecoder(nn.Module):
 
         Returns ids ``(B, max_len)`` (``eos_id`` after the first ``<eos>``) and the last decoder
         layer's cross-attention weights averaged over heads ``(B, max_len, S)`` (None when fused).
+        The loop is the course's one greedy loop, :func:`dlbook.decoding.greedy_decode`; this method
+        is its start (encode the source) and its step (decode, with or without the cache).
         """
-        was_training = self.training
-        self.eval()
-        memory = self.encode(src, src_mask)
-        ys = torch.full((src.shape[0], 1), bos_id, dtype=torch.long, device=src.device)
-        done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
-        caches = self.new_caches() if use_cache else None
+        B = src.shape[0]
         cross = self.decoder.layers[-1].multihead_attn
         steps = []                                                   # cached: one row of weights per step
-        for t in range(max_len):
+        with eval_mode(self):
+            memory = self.encode(src, src_mask)                      # start: the memory (B, S, E)
             if use_cache:
-                logits = self.decode(ys[:, -1:], memory, src_mask, caches, t)  # (B, 1, V)
-                steps.append(cross.last_weights)                    # (B, h, 1, S) or None when fused
+                caches = self.new_caches()
+
+                def step(prev: torch.Tensor, t: int) -> tuple[torch.Tensor, int]:
+                    logits = self.decode(prev[:, None], memory, src_mask, caches, t)  # (B, 1, V)
+                    steps.append(cross.last_weights)                 # (B, h, 1, S) or None when fused
+                    return logits[:, -1], t + 1
+
+                state = 0                                            # how many targets are cached
             else:
-                logits = self.decode(ys, memory, src_mask)           # (B, t + 1, V)
-            nxt = logits[:, -1].argmax(-1).masked_fill(done, eos_id)  # (B,)
-            done |= nxt == eos_id
-            ys = torch.cat([ys, nxt[:, None]], dim=1)                # (B, t + 2)
+                def step(prev: torch.Tensor, ys: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+                    ys = torch.cat([ys, prev[:, None]], dim=1)       # (B, t + 1): <bos> and the ids so far
+                    return self.decode(ys, memory, src_mask)[:, -1], ys  # (B, t + 1, V) -> (B, V)
+
+                state = torch.zeros(B, 0, dtype=torch.long, device=src.device)
+            ids = decoding.greedy_decode(step, state, B, max_len, bos_id, eos_id, device=src.device)
         w = cross.last_weights
         if use_cache:
             w = None if self.config.fused or steps[0] is None else torch.cat(steps, dim=2)  # (B, h, max_len, S)
-        self.train(was_training)
-        return ys[:, 1:], (None if self.config.fused or w is None else w.mean(1))  # (B, h, T, S) -> (B, T, S)
+        return ids, (None if self.config.fused or w is None else w.mean(1))  # (B, h, T, S) -> (B, T, S)
 
 
 class DecoderOnlyLM(nn.Module):

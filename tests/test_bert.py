@@ -26,7 +26,7 @@ from dlbook.bert import (
     pretraining_loss,
 )
 from dlbook import bert
-from dlbook.transformer import EncoderLayer
+from dlbook.transformer import EncoderLayer, TransformerEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
 V, MASK_ID, SPECIALS = 50, 3, (0, 1, 2)
@@ -237,3 +237,139 @@ def test_pretraining_reproduces_the_shipped_weights(tmp_path):
     """
     assert_tool_rebuilds("pretrain_mini_bert.py", WEIGHTS, bert.MINI_BERT_TORCH, "the shipped mini-BERT weights",
                          tmp_path / "mini_bert.pt", timeout=600)
+
+
+# --- BERT on the Transformer's own layers: the same computation, the same weights, the new API ---
+
+def _old_bert_forward(model, ids, key_mask=None):
+    # BertModel.forward with BertLayer.forward as they were before BERT reused EncoderLayer (096d3aa)
+    if key_mask is None:
+        key_mask = ids != model.pad_id
+    x = model.embeddings(ids, None)
+    hidden, attentions = [x], []
+    for layer in model.layers:
+        if layer.pre_norm:
+            y = layer.norm1(x)
+            a, w = layer.self_attn(y, y, y, key_mask)
+            x = x + layer.dropout1(a)
+            x = x + layer.dropout2(layer.ffn(layer.norm2(x)))
+        else:
+            a, w = layer.self_attn(x, x, x, key_mask)
+            x = layer.norm1(x + layer.dropout1(a))
+            x = layer.norm2(x + layer.dropout2(layer.ffn(x)))
+        hidden.append(x)
+        attentions.append(w)
+    x = model.norm(x)
+    if model.config.pre_norm:
+        hidden[-1] = x
+    pooled = torch.tanh(model.pooler(x[:, 0]))
+    return x, pooled, hidden, attentions
+
+
+@pytest.mark.parametrize("pre_norm", [False, True])
+@pytest.mark.parametrize("train", [False, True])
+def test_bert_on_encoder_layers_computes_bit_for_bit_what_it_did(pre_norm, train):
+    """Same operations in the same order, dropout draws included: the stored notebook outputs rest on it."""
+    torch.manual_seed(0)
+    model = BertModel(30, bert.BertConfig(16, 2, 4, 32, 12, pre_norm=pre_norm)).train(train)
+    assert isinstance(model, TransformerEncoder) and all(type(layer) is EncoderLayer for layer in model.layers)
+    ids = torch.randint(4, 30, (3, 7))
+    ids[2, 5:] = 0
+    torch.manual_seed(1)
+    new = model(ids)
+    torch.manual_seed(1)
+    old = _old_bert_forward(model, ids)
+    assert torch.equal(new.last_hidden, old[0]) and torch.equal(new.pooled, old[1])
+    assert all(torch.equal(a, b) for a, b in zip(new.hidden_states, old[2], strict=True))
+    assert all(torch.equal(a, b) for a, b in zip(new.attentions, old[3], strict=True))
+    new.attentions[0].sum().backward()                               # the weights keep their gradient
+    assert model.layers[0].self_attn.in_proj_weight.grad is not None
+
+
+def test_encoder_layer_returns_its_weights_on_request():
+    torch.manual_seed(0)
+    layer = EncoderLayer(bert_config(16, 1, 4, 32, 12, dropout=0.0)).eval()
+    x, mask = torch.randn(2, 5, 16), torch.tensor([[True] * 5, [True] * 3 + [False] * 2])
+    plain = layer(x, mask)
+    out, w = layer(x, mask, need_weights=True)
+    assert isinstance(plain, torch.Tensor) and torch.equal(plain, out)
+    assert w.shape == (2, 4, 5, 5) and torch.allclose(w.sum(-1), torch.ones(2, 4, 5)) and w[1, :, :, 3:].abs().max() == 0
+
+
+def test_shipped_weights_keep_their_module_names():
+    """The stack's modules keep BERT's names (``layers.i``, ``norm``), so the shipped file loads as it is."""
+    shipped = torch.load(WEIGHTS, map_location="cpu", weights_only=True)
+    model = bert.mini_bert(mini_bert_language().vocab_size)
+    assert list(model.state_dict()) == list(shipped)                 # the same names in the same order
+    loaded = load_pretrained()
+    assert all(torch.equal(loaded.state_dict()[k], v) for k, v in shipped.items())
+
+
+def test_bert_config_is_validated_and_gives_the_transformer_config():
+    assert bert.BertConfig(64, 2, 4, 128, 32).transformer_config() == bert_config(64, 2, 4, 128, 32)
+    assert bert.BertConfig().transformer_config().d_ff == 3072      # BERT-base: 4 H
+    assert bert.MINI_BERT_CONFIG == bert.BertConfig(hidden=64, num_layers=2, num_heads=4, intermediate=128, max_len=32)
+    for bad, match in [(dict(hidden=0), "hidden"), (dict(num_layers=0), "num_layers"), (dict(dropout=1.5), "dropout"),
+                       (dict(hidden=10, num_heads=4), "divisible"), (dict(intermediate=-1), "intermediate"),
+                       (dict(norm_eps=0.0), "norm_eps"), (dict(num_heads=2.0), "num_heads")]:
+        with pytest.raises(ValueError, match=match):
+            bert.BertConfig(**bad)
+    with pytest.raises(TypeError, match="pre_norm"):
+        bert.BertConfig(pre_norm="yes")
+    with pytest.raises(TypeError, match="BertConfig or a TransformerConfig"):
+        BertModel(30, {"hidden": 16})
+    for bad, match in [(dict(epochs=0), "epochs"), (dict(lr=0.0), "lr"), (dict(weight_decay=-1.0), "weight_decay"),
+                       (dict(seed=-1), "seed"), (dict(batch_size=2.5), "batch_size")]:
+        with pytest.raises(ValueError, match=match):
+            bert.PretrainingRecipe(**bad)
+
+
+def test_the_mini_bert_summary_is_what_it_was():
+    # printed by 05_transformer/06; the same keys and values as the old mixed dict
+    assert bert.MINI_BERT == dict(hidden=64, num_layers=2, num_heads=4, intermediate=128, max_len=32, dropout=0.1,
+                                  num_pairs=8192, epochs=4, batch_size=64, lr=3e-3, warmup_steps=100, weight_decay=0.01,
+                                  language_seed=0, seed=0)
+    assert list(bert.MINI_BERT) == ["hidden", "num_layers", "num_heads", "intermediate", "max_len", "dropout", "num_pairs",
+                                    "epochs", "batch_size", "lr", "warmup_steps", "weight_decay", "language_seed", "seed"]
+
+
+def _equal_states(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_deprecated_bert_layer_warns_and_still_works():
+    cfg = bert_config(16, 1, 4, 32, 12, dropout=0.0)
+    with pytest.warns(FutureWarning, match="BertLayer is deprecated"):
+        old = bert.BertLayer(cfg).eval()
+    new = EncoderLayer(cfg).eval()
+    new.load_state_dict(old.state_dict())
+    x = torch.randn(2, 5, 16)
+    out, w = old(x, torch.ones(2, 5, dtype=torch.bool))
+    ref, ref_w = new(x, torch.ones(2, 5, dtype=torch.bool), need_weights=True)
+    assert torch.equal(out, ref) and torch.equal(w, ref_w)
+
+
+def test_deprecated_mini_bert_sizes_warn_and_build_the_same_model():
+    V = mini_bert_language().vocab_size
+    new = bert.mini_bert(V, bert.BertConfig(32, 1, 2, 64, 24, 0.0, True), seed=3)
+    with pytest.warns(FutureWarning, match="mini_bert with sizes"):
+        positional = bert.mini_bert(V, 32, 1, 2, 64, 24, 0.0, True, 3)   # the old 9 positional arguments
+    with pytest.warns(FutureWarning, match="mini_bert with sizes"):
+        keywords = bert.mini_bert(V, hidden=32, num_layers=1, num_heads=2, intermediate=64, max_len=24, dropout=0.0,
+                                  pre_norm=True, seed=3)
+    assert _equal_states(new.state_dict(), positional.state_dict()) and _equal_states(new.state_dict(), keywords.state_dict())
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        bert.mini_bert(V, hiden=32)
+
+
+def test_deprecated_flat_pretrain_arguments_warn_and_train_the_same_model():
+    sizes = dict(hidden=16, num_layers=1, num_heads=2, intermediate=32, max_len=24, dropout=0.1)
+    recipe = dict(num_pairs=64, epochs=1, batch_size=32, val_pairs=32, seed=5)
+    new, hist = bert.pretrain(config=bert.BertConfig(**sizes), recipe=bert.PretrainingRecipe(**recipe))
+    with pytest.warns(FutureWarning, match="pretrain with sizes/recipe"):
+        old, old_hist = bert.pretrain(**sizes, **recipe)
+    assert _equal_states(new.state_dict(), old.state_dict()) and hist["val_loss"] == old_hist["val_loss"]
+    with pytest.raises(TypeError, match="not both"):
+        bert.pretrain(hidden=16, recipe=bert.PretrainingRecipe())
+    with pytest.raises(TypeError, match="recipe must be a PretrainingRecipe"):
+        bert.pretrain(recipe=dict(epochs=1))

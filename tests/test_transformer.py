@@ -14,6 +14,7 @@ from dlbook.transformer import (
     EncoderDecoder,
     EncoderLayer,
     TransformerConfig,
+    TransformerEncoder,
     generate,
     warmup_scheduler,
 )
@@ -168,3 +169,25 @@ def test_encoder_decoder_cache_matches_recomputing():
     assert torch.equal(ids, ids_c) and torch.allclose(w, w_c, **TOL)  # the same ids and cross-attention weights
     with pytest.raises(ValueError, match="number of cached positions"):
         m.decode(tgt[:, :1], memory, src_mask, caches, 2)
+
+
+def test_encoder_stack_returns_every_layer_on_request_and_can_share_one_layer():
+    torch.manual_seed(0)
+    cfg = TransformerConfig(d_model=16, num_heads=4, d_ff=32, num_layers=3, dropout=0.0, pre_norm=True)
+    enc = TransformerEncoder(cfg).eval()
+    x, mask = torch.randn(2, 5, 16), torch.tensor([[True] * 5, [True] * 2 + [False] * 3])
+    out = enc(x, mask, need_weights=True)
+    assert torch.equal(out.last_hidden, enc(x, mask)) and out.hidden_states[-1] is out.last_hidden
+    assert len(out.hidden_states) == 4 and out.hidden_states[0] is x and len(out.attentions) == 3
+    h = x
+    for layer, state, w in zip(enc.layers, out.hidden_states[1:-1], out.attentions):
+        h, ref_w = layer(h, mask, need_weights=True)
+        assert torch.equal(h, state) and torch.equal(w, ref_w)
+    assert out.attentions[2][1, :, :, 2:].abs().max() == 0          # no weight on padding
+    shared = TransformerEncoder(cfg, share_layers=True)
+    assert len(shared.layers) == 3 and len({id(layer) for layer in shared.layers}) == 1
+    assert sum(p.numel() for p in shared.parameters()) < sum(p.numel() for p in enc.parameters())
+    with pytest.raises(ValueError, match="num_layers"):
+        TransformerEncoder(cfg, num_layers=0)
+    fused = TransformerEncoder(TransformerConfig(**{**cfg.__dict__, "fused": True}))
+    assert fused(x, mask, need_weights=True).attentions == (None, None, None)

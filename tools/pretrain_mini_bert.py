@@ -8,7 +8,7 @@ Run in the pinned numeric environment, so that the result is bit-for-bit reprodu
 (the variables are ``dlbook.runtime.REPRODUCIBLE_ENV``). After re-making the file, set
 ``dlbook.bert.MINI_BERT_TORCH`` to the PyTorch version that made it.
 
-The recipe is ``dlbook.bert.pretrain(**dlbook.bert.MINI_BERT)``.
+The recipe is ``dlbook.bert.pretrain(config=MINI_BERT_CONFIG, recipe=MINI_BERT_RECIPE)``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dlbook.runtime import expected_numeric_environment, numeric_environment  # noqa: E402
-from dlbook.bert import MINI_BERT, MINI_BERT_TORCH, WEIGHTS, pretrain  # noqa: E402
+from dlbook.bert import MINI_BERT_CONFIG, MINI_BERT_RECIPE, MINI_BERT_TORCH, WEIGHTS, pretrain  # noqa: E402
 from dlbook.bert.pretrain import state_for_saving  # noqa: E402
 
 
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     if torch.__version__.split("+")[0] != MINI_BERT_TORCH and args.out == WEIGHTS:
         print(f"note: the shipped weights are declared as made with torch {MINI_BERT_TORCH}, this is "
               f"{torch.__version__}: update dlbook.bert.MINI_BERT_TORCH", file=sys.stderr)
-    model, history = pretrain(**MINI_BERT)
+    model, history = pretrain(config=MINI_BERT_CONFIG, recipe=MINI_BERT_RECIPE)
     torch.save(state_for_saving(model), args.out)
     print(f"val masked-token accuracy {history.last('val_mlm_acc'):.3f}, NSP accuracy {history.last('val_nsp_acc'):.3f}; "
           f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")

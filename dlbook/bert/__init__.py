@@ -3,12 +3,14 @@ counts, a synthetic corpus whose sentences carry a latent topic, and a pre-train
 shipped with the package.
 
 - :mod:`~dlbook.bert.masking`: :func:`mask_tokens`, the 15% / 80-10-10 rule;
-- :mod:`~dlbook.bert.model`: :class:`BertEmbeddings`, :class:`BertModel` (hidden states and
+- :mod:`~dlbook.bert.model`: :class:`BertConfig` (the sizes), :class:`BertEmbeddings`, :class:`BertModel`
+  (the Transformer's encoder stack under BERT's embeddings; hidden states and
   attention maps of every layer in :class:`BertOutput`), :class:`BertForPreTraining` (MLM head
   tied to the token embedding, NSP head), :class:`BertClassifier`;
 - :mod:`~dlbook.bert.params`: :func:`bert_num_parameters`;
 - :mod:`~dlbook.bert.corpus`: :class:`TopicLanguage`;
-- :mod:`~dlbook.bert.pretrain`: :func:`pretrain`, :func:`load_pretrained`, :func:`mini_bert_language`.
+- :mod:`~dlbook.bert.pretrain`: :class:`PretrainingRecipe`, :func:`pretrain` (``config=``, ``recipe=``),
+  :data:`MINI_BERT_CONFIG` and :data:`MINI_BERT_RECIPE`, :func:`load_pretrained`, :func:`mini_bert_language`.
 
 Quick start::
 
@@ -21,13 +23,16 @@ Quick start::
 
 from .corpus import CLS, MASK, PAD, SEP, SPECIAL_TOKENS, PairBatch, TopicLanguage
 from .masking import IGNORE_INDEX, mask_tokens
-from .model import BertClassifier, BertEmbeddings, BertForPreTraining, BertLayer, BertModel, BertOutput, bert_config
+from .model import BertClassifier, BertConfig, BertEmbeddings, BertForPreTraining, BertLayer, BertModel, BertOutput, bert_config
 from .params import bert_num_parameters
 from .pretrain import (
     MINI_BERT,
+    MINI_BERT_CONFIG,
+    MINI_BERT_RECIPE,
     MINI_BERT_TORCH,
     WEIGHTS,
     MaskedPairs,
+    PretrainingRecipe,
     load_pretrained,
     masked_accuracy,
     mini_bert,
@@ -39,9 +44,9 @@ from .pretrain import (
 )
 
 __all__ = [
-    "CLS", "IGNORE_INDEX", "MASK", "MINI_BERT", "MINI_BERT_TORCH", "PAD", "SEP", "SPECIAL_TOKENS", "WEIGHTS",
-    "BertClassifier", "BertEmbeddings", "BertForPreTraining", "BertLayer", "BertModel", "BertOutput",
-    "MaskedPairs", "PairBatch", "TopicLanguage",
+    "CLS", "IGNORE_INDEX", "MASK", "MINI_BERT", "MINI_BERT_CONFIG", "MINI_BERT_RECIPE", "MINI_BERT_TORCH", "PAD", "SEP", "SPECIAL_TOKENS", "WEIGHTS",
+    "BertClassifier", "BertConfig", "BertEmbeddings", "BertForPreTraining", "BertLayer", "BertModel", "BertOutput",
+    "MaskedPairs", "PairBatch", "PretrainingRecipe", "TopicLanguage",
     "bert_config", "bert_num_parameters", "load_pretrained", "mask_tokens", "masked_accuracy", "mini_bert",
     "mini_bert_language", "mlm_loss", "nsp_accuracy", "pretrain", "pretraining_loss",
 ]

@@ -3,7 +3,7 @@ next-sentence prediction (Devlin et al., 2019).
 
 Built from :mod:`dlbook.transformer`'s layers, in the standard layout counted by
 :func:`~dlbook.bert.params.bert_num_parameters`: token + learned position + segment embeddings,
-summed and layer-normalised; ``L`` encoder layers (post-LN like BERT, or pre-LN); a pooler
+summed and layer-normalised; ``L`` encoder layers, the Transformer's own stack (post-LN like BERT, or pre-LN); a pooler
 (``tanh`` of a dense layer on ``[CLS]``). :class:`BertForPreTraining` adds the MLM head, whose
 output matrix is **tied** to the token embedding (as in BERT; ``tied=False`` unties it), and the
 NSP head on the pooled ``[CLS]``. ALBERT's factorised embedding and cross-layer sharing (Lan et
@@ -13,26 +13,87 @@ al., 2020) are options. Shapes: ``B`` batch, ``T`` length, ``H`` = ``d_model``, 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..transformer import EncoderLayer, TransformerConfig
+from ..transformer import EncoderLayer, TransformerConfig, TransformerEncoder
+from ..utils import check_positive_int
 
-__all__ = ["BertClassifier", "BertEmbeddings", "BertForPreTraining", "BertLayer", "BertModel", "BertOutput",
-           "bert_config"]
+__all__ = ["BertClassifier", "BertConfig", "BertEmbeddings", "BertForPreTraining", "BertLayer", "BertModel",
+           "BertOutput", "bert_config"]
+
+
+@dataclass(frozen=True)
+class BertConfig:
+    """The sizes of a BERT encoder (Devlin et al., 2019), in BERT's own names; the defaults are
+    BERT-base, BERT-large is ``BertConfig(1024, 24, 16)``. The pre-training recipe (data, steps,
+    learning rate) is not here: see :class:`dlbook.bert.PretrainingRecipe`.
+
+    Args:
+        hidden: ``H``, the width of every position's vector.
+        num_layers: ``L``.
+        num_heads: ``h`` (``hidden % num_heads == 0``).
+        intermediate: the FFN's width ``I`` (``4 H`` when None).
+        max_len: the number of learned positions.
+        dropout: on embeddings, attention weights and sublayer outputs, in [0, 1).
+        pre_norm: pre-LN instead of BERT's post-LN.
+        norm_eps: LayerNorm's epsilon (BERT's 1e-12).
+
+    :meth:`transformer_config` gives the :class:`~dlbook.transformer.TransformerConfig` the layers
+    take (GELU, learned positions).
+    """
+
+    hidden: int = 768
+    num_layers: int = 12
+    num_heads: int = 12
+    intermediate: int | None = None
+    max_len: int = 512
+    dropout: float = 0.1
+    pre_norm: bool = False
+    norm_eps: float = 1e-12
+
+    def __post_init__(self) -> None:
+        for name in ("hidden", "num_layers", "num_heads", "max_len"):
+            check_positive_int(name, getattr(self, name))
+        if self.intermediate is not None:
+            check_positive_int("intermediate", self.intermediate)
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be a number in [0, 1), got {self.dropout!r}")
+        if not isinstance(self.pre_norm, bool):
+            raise TypeError(f"pre_norm must be a bool, got {type(self.pre_norm).__name__}")
+        if isinstance(self.norm_eps, bool) or not isinstance(self.norm_eps, (int, float)) or not self.norm_eps > 0:
+            raise ValueError(f"norm_eps must be a number > 0, got {self.norm_eps!r}")
+        if self.hidden % self.num_heads:
+            raise ValueError(f"hidden {self.hidden} must be divisible by num_heads {self.num_heads}")
+
+    def transformer_config(self) -> TransformerConfig:
+        """The :class:`~dlbook.transformer.TransformerConfig` of these sizes with BERT's choices:
+        GELU, learned positions, ``d_ff = intermediate`` (``4 H`` by default)."""
+        return TransformerConfig(d_model=self.hidden, num_heads=self.num_heads,
+                                 d_ff=4 * self.hidden if self.intermediate is None else self.intermediate,
+                                 num_layers=self.num_layers, dropout=self.dropout, pre_norm=self.pre_norm,
+                                 max_len=self.max_len, positions="learned", activation="gelu", norm_eps=self.norm_eps)
 
 
 def bert_config(hidden: int = 768, num_layers: int = 12, num_heads: int = 12, intermediate: int | None = None,
                 max_len: int = 512, dropout: float = 0.1, pre_norm: bool = False) -> TransformerConfig:
     """A :class:`~dlbook.transformer.TransformerConfig` with BERT's choices: GELU, LayerNorm
     epsilon 1e-12, learned positions, post-LN (unless ``pre_norm``), ``d_ff = 4 H`` by default.
-    The defaults are BERT-base; BERT-large is ``bert_config(1024, 24, 16)``."""
-    return TransformerConfig(d_model=hidden, num_heads=num_heads, d_ff=4 * hidden if intermediate is None else intermediate,
-                             num_layers=num_layers, dropout=dropout, pre_norm=pre_norm, max_len=max_len,
-                             positions="learned", activation="gelu", norm_eps=1e-12)
+    The defaults are BERT-base; BERT-large is ``bert_config(1024, 24, 16)``. The same as
+    ``BertConfig(...).transformer_config()``."""
+    return BertConfig(hidden, num_layers, num_heads, intermediate, max_len, dropout, pre_norm).transformer_config()
+
+
+def _as_transformer_config(config: TransformerConfig | BertConfig) -> TransformerConfig:
+    if isinstance(config, BertConfig):
+        return config.transformer_config()
+    if not isinstance(config, TransformerConfig):
+        raise TypeError(f"config must be a BertConfig or a TransformerConfig, got {type(config).__name__}")
+    return config
 
 
 class BertEmbeddings(nn.Module):
@@ -45,9 +106,10 @@ class BertEmbeddings(nn.Module):
         embedding_size: ALBERT's ``E``: the tables are ``E`` wide and a linear map takes the sum to ``H``.
     """
 
-    def __init__(self, vocab_size: int, config: TransformerConfig, type_vocab_size: int = 2,
+    def __init__(self, vocab_size: int, config: TransformerConfig | BertConfig, type_vocab_size: int = 2,
                  embedding_size: int | None = None):
         super().__init__()
+        config = _as_transformer_config(config)
         E = config.d_model if embedding_size is None else embedding_size
         self.token = nn.Embedding(vocab_size, E)
         self.position = nn.Embedding(config.max_len, E)
@@ -74,18 +136,21 @@ class BertEmbeddings(nn.Module):
 
 
 class BertLayer(EncoderLayer):
-    """:class:`~dlbook.transformer.EncoderLayer` (same parameters) whose ``forward`` also returns
-    the attention weights ``(B, h, T, T)`` with their gradient (knowledge distillation matches them)."""
+    """Deprecated: use :class:`~dlbook.transformer.EncoderLayer` and call it with
+    ``need_weights=True``; :class:`BertModel` stacks ``EncoderLayer`` s.
 
-    def forward(self, x: torch.Tensor, key_mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:  # type: ignore[override]
-        if self.pre_norm:
-            y = self.norm1(x)
-            a, w = self.self_attn(y, y, y, key_mask)                 # (B, T, H), (B, h, T, T)
-            x = x + self.dropout1(a)
-            return x + self.dropout2(self.ffn(self.norm2(x))), w
-        a, w = self.self_attn(x, x, x, key_mask)
-        x = self.norm1(x + self.dropout1(a))
-        return self.norm2(x + self.dropout2(self.ffn(x))), w
+    The same layer (same parameters, same computation) whose ``forward(x, key_mask)`` returns
+    ``(output (B, T, H), weights (B, h, T, T))`` as it always did.
+    """
+
+    def __init__(self, config: TransformerConfig):
+        warnings.warn("dlbook.bert.BertLayer is deprecated: use dlbook.transformer.EncoderLayer and call it with "
+                      "need_weights=True", FutureWarning, stacklevel=2)
+        super().__init__(config)
+
+    def forward(self, x: torch.Tensor, key_mask: torch.Tensor | None = None  # type: ignore[override]
+                ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return super().forward(x, key_mask, need_weights=True)
 
 
 @dataclass
@@ -105,15 +170,18 @@ class BertOutput:
     attentions: tuple[torch.Tensor | None, ...]
 
 
-class BertModel(nn.Module):
-    """The BERT encoder: :class:`BertEmbeddings`, ``L`` :class:`BertLayer` s, a pooler.
+class BertModel(TransformerEncoder):
+    """The BERT encoder: :class:`BertEmbeddings`, the Transformer's encoder stack (``L``
+    :class:`~dlbook.transformer.EncoderLayer` s and, when pre-LN, a final LayerNorm: this class
+    *is* a :class:`~dlbook.transformer.TransformerEncoder`), a pooler.
 
     ``forward(ids (B, T), segments (B, T) | None, key_mask (B, T) | None) -> BertOutput``;
     ``key_mask`` (True = real token) defaults to ``ids != pad_id``.
 
     Args:
         vocab_size: ``V``.
-        config: the sizes (see :func:`bert_config`); ``config.positions`` is ignored (BERT's are learned).
+        config: the sizes, a :class:`BertConfig` (or a :class:`~dlbook.transformer.TransformerConfig`
+            such as :func:`bert_config` gives; its ``positions`` is ignored: BERT's are learned).
         type_vocab_size: number of segments.
         pad_id: the padding id (for the default ``key_mask``).
         pooler: add the pooler.
@@ -121,34 +189,26 @@ class BertModel(nn.Module):
         share_layers: ALBERT's cross-layer sharing: one layer applied ``L`` times.
     """
 
-    def __init__(self, vocab_size: int, config: TransformerConfig, type_vocab_size: int = 2, pad_id: int = 0,
+    def __init__(self, vocab_size: int, config: TransformerConfig | BertConfig, type_vocab_size: int = 2, pad_id: int = 0,
                  pooler: bool = True, embedding_size: int | None = None, share_layers: bool = False):
-        super().__init__()
+        # not TransformerEncoder.__init__: the embeddings are built (their weights drawn) before the
+        # stack, BERT's layout and the order of the shipped weights; the stack is then the parent's
+        nn.Module.__init__(self)
+        config = _as_transformer_config(config)
         self.config, self.vocab_size, self.pad_id = config, vocab_size, pad_id
         self.embeddings = BertEmbeddings(vocab_size, config, type_vocab_size, embedding_size)
-        if share_layers:
-            layer = BertLayer(config)
-            self.layers = nn.ModuleList([layer] * config.num_layers)  # one module, L references
-        else:
-            self.layers = nn.ModuleList(BertLayer(config) for _ in range(config.num_layers))
-        self.norm = nn.LayerNorm(config.d_model, config.norm_eps) if config.pre_norm else nn.Identity()
+        self._build_stack(config, None, share_layers)               # self.layers, self.norm
         self.pooler = nn.Linear(config.d_model, config.d_model) if pooler else None
 
-    def forward(self, ids: torch.Tensor, segments: torch.Tensor | None = None,
+    def forward(self, ids: torch.Tensor, segments: torch.Tensor | None = None,  # type: ignore[override]
                 key_mask: torch.Tensor | None = None) -> BertOutput:
         if key_mask is None:
             key_mask = ids != self.pad_id                            # (B, T)
         x = self.embeddings(ids, segments)                           # (B, T, H)
-        hidden, attentions = [x], []
-        for layer in self.layers:
-            x, w = layer(x, key_mask)
-            hidden.append(x)
-            attentions.append(w)
-        x = self.norm(x)
-        if self.config.pre_norm:
-            hidden[-1] = x
+        out = super().forward(x, key_mask, need_weights=True)        # the stack, every layer's output and weights
+        x = out.last_hidden                                          # (B, T, H)
         pooled = torch.tanh(self.pooler(x[:, 0])) if self.pooler is not None else None  # (B, H)
-        return BertOutput(x, pooled, tuple(hidden), tuple(attentions))
+        return BertOutput(x, pooled, out.hidden_states, out.attentions)
 
 
 class BertForPreTraining(nn.Module):

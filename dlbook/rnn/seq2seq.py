@@ -12,6 +12,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from .. import decoding
+from ..utils import eval_mode
+
 __all__ = ["BahdanauAttention", "Decoder", "Encoder", "Seq2Seq"]
 
 
@@ -166,18 +169,19 @@ class Seq2Seq(nn.Module):
         """Decode without teacher forcing: feed back the most likely token at each step.
 
         Returns ids ``(B, max_len)`` (positions after ``<eos>`` hold ``eos_id``) and the attention
-        weights ``(B, max_len, S)`` (None without attention).
+        weights ``(B, max_len, S)`` (None without attention). The loop is the course's one greedy
+        loop, :func:`dlbook.decoding.greedy_decode` (the model runs in eval mode, then gets its mode back).
         """
-        outputs, final = self.encoder(src, src_mask)
-        h, pk = self.decoder.start(outputs, final)
-        prev = torch.full((src.shape[0],), bos_id, dtype=torch.long, device=src.device)
-        done = torch.zeros_like(prev, dtype=torch.bool)
-        ids, attn = [], []
-        for _ in range(max_len):
-            logits, h, weights = self.decoder.step(prev, h, outputs, final, src_mask, pk)
-            prev = logits.argmax(dim=1).masked_fill(done, eos_id)
-            done |= prev == eos_id
-            ids.append(prev)
-            if weights is not None:
-                attn.append(weights)
-        return torch.stack(ids, dim=1), (torch.stack(attn, dim=1) if attn else None)
+        attn = []
+        with eval_mode(self):
+            outputs, final = self.encoder(src, src_mask)             # start: encode, the decoder's first state
+            h, pk = self.decoder.start(outputs, final)
+
+            def step(prev: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+                logits, h, weights = self.decoder.step(prev, h, outputs, final, src_mask, pk)  # (B, V), (B, H), (B, S)
+                if weights is not None:
+                    attn.append(weights)
+                return logits, h
+
+            ids = decoding.greedy_decode(step, h, src.shape[0], max_len, bos_id, eos_id, device=src.device)
+        return ids, (torch.stack(attn, dim=1) if attn else None)
