@@ -127,7 +127,8 @@ class EncoderLayer(nn.Module):
         """The layer's output ``(B, T, E)``; with ``need_weights`` (torch's ``need_weights``, Hugging
         Face's ``output_attentions``) the pair ``(output, weights (B, h, T, T_k))``, the weights
         keeping their gradient (distillation matches them); None when ``fused``."""
-        _check_input(x, self.linear1.in_features, "x")
+        # the width from the norm, not linear1: PEFT may wrap linear1 (LoRA, a quantised base)
+        _check_input(x, self.norm1.normalized_shape[-1], "x")
         y = self.norm1(x) if self.pre_norm else x
         a, w = self.self_attn(y, y, y, key_mask, attn_mask, cache)   # (B, T, E), (B, h, T, T_k)
         if self.pre_norm:

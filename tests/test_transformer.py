@@ -191,3 +191,25 @@ def test_encoder_stack_returns_every_layer_on_request_and_can_share_one_layer():
         TransformerEncoder(cfg, num_layers=0)
     fused = TransformerEncoder(TransformerConfig(**{**cfg.__dict__, "fused": True}))
     assert fused(x, mask, need_weights=True).attentions == (None, None, None)
+
+
+def test_encoder_layer_runs_with_its_linear_layers_wrapped():
+    """PEFT wraps linear1 (LoRA, chapter 10's 4-bit QLoRA base) in modules without ``in_features``:
+    the layer's input check reads the width from its norm, so the wrapped layer still runs."""
+
+    class Wrapped(nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x):
+            return self.inner(x)
+
+    config = TransformerConfig(d_model=8, num_heads=2, d_ff=16, num_layers=1, dropout=0.0)
+    layer = EncoderLayer(config).eval()
+    x = torch.randn(2, 5, 8)
+    expected = layer(x)
+    layer.linear1 = Wrapped(layer.linear1)
+    assert torch.equal(layer(x), expected)
+    with pytest.raises(ValueError):
+        layer(torch.randn(2, 5, 7))
