@@ -9,12 +9,12 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 from torch import nn
 
-__all__ = ["eval_mode", "check_positive_int"]
+__all__ = ["eval_mode", "check_number", "check_positive_int"]
 
 
 @contextmanager
@@ -49,3 +49,15 @@ def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
         what = {1: "a positive int", 0: "a non-negative int"}.get(minimum, f"an int >= {minimum}")
         raise ValueError(f"{name} must be {what}, got {value!r}")
     return int(value)
+
+
+def check_number(name: str, value: Any, what: str, ok: Callable[[float], bool]) -> float:
+    """``value`` as a ``float`` if it is a real number (not a bool) for which ``ok(value)`` holds.
+
+    Raises:
+        ValueError: ``f"{name} must be {what}, got {value!r}"``, e.g. ``dropout must be a number in
+            [0, 1), got 1.5``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not ok(value):
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return float(value)

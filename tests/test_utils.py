@@ -106,3 +106,13 @@ def test_the_old_sequence_metrics_module_still_imports_with_a_deprecation_warnin
     assert any(issubclass(w.category, DeprecationWarning) and "dlbook.rnn.metrics" in str(w.message) for w in caught)
     assert old.sequence_cross_entropy is dlbook.rnn.sequence_cross_entropy
     assert old.token_accuracy is dlbook.rnn.metrics.token_accuracy
+
+
+def test_check_number_accepts_reals_that_pass_and_names_what_fails():
+    from dlbook.utils import check_number
+
+    assert check_number("lr", 3, "a number > 0", lambda v: v > 0) == 3.0
+    assert check_number("lr", np.float32(0.5), "a number > 0", lambda v: v > 0) == 0.5
+    for bad in (0.0, -1, True, "0.1", None):
+        with pytest.raises(ValueError, match=r"lr must be a number > 0, got"):
+            check_number("lr", bad, "a number > 0", lambda v: v > 0)

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..transformer import EncoderLayer, TransformerConfig, TransformerEncoder
-from ..utils import check_positive_int
+from ..utils import check_number, check_positive_int
 
 __all__ = ["BertClassifier", "BertConfig", "BertEmbeddings", "BertForPreTraining", "BertLayer", "BertModel",
            "BertOutput", "bert_config"]
@@ -61,12 +61,10 @@ class BertConfig:
             check_positive_int(name, getattr(self, name))
         if self.intermediate is not None:
             check_positive_int("intermediate", self.intermediate)
-        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be a number in [0, 1), got {self.dropout!r}")
+        check_number("dropout", self.dropout, "a number in [0, 1)", lambda v: 0.0 <= v < 1.0)
         if not isinstance(self.pre_norm, bool):
             raise TypeError(f"pre_norm must be a bool, got {type(self.pre_norm).__name__}")
-        if isinstance(self.norm_eps, bool) or not isinstance(self.norm_eps, (int, float)) or not self.norm_eps > 0:
-            raise ValueError(f"norm_eps must be a number > 0, got {self.norm_eps!r}")
+        check_number("norm_eps", self.norm_eps, "a number > 0", lambda v: v > 0)
         if self.hidden % self.num_heads:
             raise ValueError(f"hidden {self.hidden} must be divisible by num_heads {self.num_heads}")
 

@@ -22,7 +22,7 @@ from ..train import History, fit
 from ..transformer import warmup_scheduler
 from .corpus import PairBatch, TopicLanguage
 from .masking import IGNORE_INDEX, mask_tokens
-from ..utils import check_positive_int
+from ..utils import check_number, check_positive_int
 from .model import BertConfig, BertForPreTraining, BertModel
 
 __all__ = ["MINI_BERT", "MINI_BERT_CONFIG", "MINI_BERT_RECIPE", "MINI_BERT_TORCH", "WEIGHTS", "MaskedPairs",
@@ -66,13 +66,9 @@ class PretrainingRecipe:
         for name in ("num_pairs", "epochs", "batch_size", "warmup_steps", "val_pairs"):
             check_positive_int(name, getattr(self, name))
         for name in ("language_seed", "seed"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be an int >= 0, got {value!r}")
-        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not self.lr > 0:
-            raise ValueError(f"lr must be a number > 0, got {self.lr!r}")
-        if isinstance(self.weight_decay, bool) or not isinstance(self.weight_decay, (int, float)) or self.weight_decay < 0:
-            raise ValueError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
+            check_positive_int(name, getattr(self, name), minimum=0)
+        check_number("lr", self.lr, "a number > 0", lambda v: v > 0)
+        check_number("weight_decay", self.weight_decay, "a number >= 0", lambda v: v >= 0)
         if not isinstance(self.dynamic, bool):
             raise TypeError(f"dynamic must be a bool, got {type(self.dynamic).__name__}")
 
@@ -86,8 +82,8 @@ _SIZES = ("hidden", "num_layers", "num_heads", "intermediate", "max_len", "dropo
 _RECIPE = tuple(f.name for f in dataclasses.fields(PretrainingRecipe))
 #: A flat summary of :data:`MINI_BERT_CONFIG`'s sizes and :data:`MINI_BERT_RECIPE` (a copy, for
 #: printing; as in earlier versions). ``pretrain(**MINI_BERT)`` still works but is deprecated.
-MINI_BERT: dict = {**{k: getattr(MINI_BERT_CONFIG, k) for k in _SIZES[:-1]},
-                   **{k: getattr(MINI_BERT_RECIPE, k) for k in _RECIPE[:-2]}}
+MINI_BERT: dict = {**{k: getattr(MINI_BERT_CONFIG, k) for k in _SIZES if k != "pre_norm"},
+                   **{k: getattr(MINI_BERT_RECIPE, k) for k in _RECIPE if k not in ("dynamic", "val_pairs")}}
 #: Where the shipped weights live (inside the package, so an installed dlbook has them).
 WEIGHTS = Path(__file__).with_name("mini_bert.pt")
 
