@@ -23,6 +23,7 @@ Usage: python benchmarks/bench_grading.py [--exercise ex01_neurons] [--n 30] [--
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--no-before", action="store_true", help="time this checkout only")
     parser.add_argument("--unsafe-no-sandbox", action="store_true", help="grade without bubblewrap")
+    parser.add_argument("--seed", type=int, default=None, help="the batch seed (default: a random one, printed)")
     args, _ = parser.parse_known_args(argv)
 
     status = 0 if args.no_before else run_before(args)
@@ -95,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
 
         start, cpu0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         results = grading.grade_batch(subs, autograder, timeout=args.timeout, workers=args.workers,
-                                      unsafe_no_sandbox=args.unsafe_no_sandbox)
+                                      unsafe_no_sandbox=args.unsafe_no_sandbox, seed=args.seed)
+        seed = json.loads((subs / "grades.json").read_text())["seed"]
         elapsed, cpu1 = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
 
@@ -105,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     slowest = max(r.seconds for r in results)
     print("after (verdicts computed in the grader, sandboxed kernels):")
     print(f"exercise {args.exercise}: {len(results)} submissions, {args.workers} workers, {os.cpu_count()} CPUs")
+    print(f"batch seed             {seed} (--seed regrades it)")
     print(f"sandbox                {results[0].details.get('sandbox', '?') if results else '?'}")
     print(f"batch wall time        {elapsed:8.1f} s (load average now {os.getloadavg()[0]:.1f})")
     print(f"CPU of the descendants {cpu:8.1f} s (user + sys of the reaped ones: the workers; a kernel killed "
@@ -112,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"per submission         {elapsed / len(results):8.1f} s (wall / n)")
     print(f"slowest submission     {slowest:8.1f} s (limit {args.timeout:g} s)")
     print(f"grades as expected     {len(results) - len(wrong)}/{len(results)}")
+    for r in results:
+        if r.submission in wrong:
+            print(f"  not as expected: {r.submission} ({kinds[r.submission]}) {r.total}/{r.max_total}, "
+                  f"status {r.status!r}, scores {r.scores}")
     return 1 if wrong or status else 0
 
 

@@ -9,6 +9,7 @@ import string
 from collections import Counter
 
 import pytest
+from shipped_weights import assert_tool_rebuilds
 import torch
 
 from dlbook import bert, reading
@@ -198,3 +199,41 @@ def test_lexical_overlap_picks_the_sentence_with_most_question_words():
     # the added sentence shares the question's relation word: on a tie the first sentence wins
     fake = [" ".join(s[0][2:-1]) for s in batch.sentences]
     assert answers == fake
+
+
+# --- chapter 11's shipped readers: loaded for 11/04, re-made bit for bit by their tool ---
+
+def test_shipped_readers_load_and_read():
+    torch.manual_seed(0)
+    readers = reading.load_readers()
+    after_loading = torch.rand(3)
+    torch.manual_seed(0)
+    assert torch.equal(after_loading, torch.rand(3)), "loading drew from PyTorch's global random stream"
+    assert len(readers) == len(reading.READER_SEEDS) == 3
+    task = reading.fact_reading_task()
+    test = task.sample(100, seed=999)
+    test.segments = reading.match_segments(test.ids, test.segments)
+    for reader in readers:
+        assert isinstance(reader, reading.SpanQA) and not reader.training
+        assert reading.squad_scores(task.predict(reader, test), test.answers)["f1"] > 90
+    # three fine-tunes, three different sets of weights
+    heads = [r.head.weight for r in readers]
+    assert not torch.equal(heads[0], heads[1]) and not torch.equal(heads[1], heads[2])
+
+
+def test_load_readers_names_the_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="fine_tune_readers.py"):
+        reading.load_readers(tmp_path / "nothing.pt")
+
+
+def test_fine_tune_reader_rejects_a_negative_seed():
+    with pytest.raises(ValueError, match="seed"):
+        reading.fine_tune_reader(bert.load_pretrained(), reading.fact_reading_task(), -1)
+
+
+@pytest.mark.slow
+def test_fine_tuning_reproduces_the_shipped_readers(tmp_path):
+    """Re-runs tools/fine_tune_readers.py in the pinned environment (about 35 s of CPU): the file
+    that notebook 11/04 loads instead of fine-tuning again. Skips on another PyTorch version."""
+    assert_tool_rebuilds("fine_tune_readers.py", reading.READERS_WEIGHTS, reading.READERS_TORCH,
+                         "the shipped readers", tmp_path / "fact_readers.pt", timeout=600)
