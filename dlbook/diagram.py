@@ -23,7 +23,7 @@ References:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -288,7 +288,7 @@ def _renumber(kept: list[Node]) -> ArchGraph:
 
 def architecture_graph(
     model: nn.Module,
-    input_shape: Sequence[int],
+    input_shape: Sequence[int] | Mapping[str, Sequence[int]],
     depth: int | None = None,
     units: Iterable[type] = (),
     fold: Iterable[str] | None = DEFAULT_FOLD,
@@ -297,9 +297,12 @@ def architecture_graph(
     """Trace one forward pass of ``model`` into a graph of boxes (units and operations).
 
     Args:
-        model: any module taking one tensor ``(1, *input_shape)``; it runs in eval mode on the
+        model: any module taking one tensor ``(1, *input_shape)`` (or one per named input); it runs in eval mode on the
             device of its parameters (``meta`` works: only shapes are computed).
-        input_shape: one input without the batch dimension, e.g. ``(1, 32, 32)``.
+        input_shape: one input without the batch dimension, e.g. ``(1, 32, 32)``; or, for a
+            model with several inputs (a recurrent cell's ``x``, ``h``, ``c``), a dict from each
+            input's name to its shape: the model is called with one zero tensor per entry, in the
+            dict's order, and each input is a node of its own labelled with its name.
         depth: draw modules at this nesting depth (1 = the model's children) and shallower
             leaves as boxes, exactly the modules :func:`dlbook.cnn.layer_table` lists at that
             depth; ``None`` draws every leaf module.
@@ -310,7 +313,8 @@ def architecture_graph(
             box labelled ``k ×`` (VGG's blocks of identical convolutions).
 
     Returns:
-        An :class:`ArchGraph`; ``nodes[0]`` is the input. ``nn.Identity`` units are wires, not
+        An :class:`ArchGraph`; ``nodes[0]`` is the input (the first ``len(input_shape)`` nodes are
+            the inputs when ``input_shape`` is a dict). ``nn.Identity`` units are wires, not
         boxes (an identity shortcut is an edge straight into the ``+`` node).
 
     Raises:
@@ -319,9 +323,16 @@ def architecture_graph(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"architecture_graph expects an nn.Module, got {type(model).__name__}")
-    shape = tuple(int(s) for s in input_shape)
-    if len(shape) == 0 or min(shape) <= 0:
-        raise ValueError(f"input_shape must be positive sizes without the batch, got {tuple(input_shape)}")
+    named = dict(input_shape) if isinstance(input_shape, Mapping) else {"input": input_shape}
+    if not named:
+        raise ValueError("input_shape must name at least one input, got an empty dict")
+    shapes: dict[str, tuple[int, ...]] = {}
+    for key, value in named.items():
+        shape = tuple(int(s) for s in value)
+        if len(shape) == 0 or min(shape) <= 0:
+            where = "" if key == "input" and not isinstance(input_shape, Mapping) else f" of input {key!r}"
+            raise ValueError(f"input_shape{where} must be positive sizes without the batch, got {tuple(value)}")
+        shapes[key] = shape
     if depth is not None and depth < 1:
         raise ValueError(f"depth must be >= 1 or None, got {depth}")
     unit_types = tuple(units)
@@ -349,15 +360,16 @@ def architecture_graph(
     param = next(model.parameters(), None)
     buffer = next(model.buffers(), None)
     device = param.device if param is not None else (buffer.device if buffer is not None else torch.device("cpu"))
-    x = torch.zeros(1, *shape, device=device)
-    rec.add("input", "input", [], x, "input")
+    xs = [torch.zeros(1, *shape, device=device) for shape in shapes.values()]
+    for key, x in zip(shapes, xs):
+        rec.add(key, "input", [], x, key)
     handles = []
     for m in model.modules():
         handles.append(m.register_forward_pre_hook(rec.pre_hook, with_kwargs=True))
         handles.append(m.register_forward_hook(rec.post_hook, with_kwargs=True))
     try:
         with eval_mode(model), torch.no_grad(), rec:
-            model(x)
+            model(*xs)
     finally:
         for h in handles:
             h.remove()
@@ -452,7 +464,7 @@ def draw_architectures(panels: Sequence[dict], scale: float = 1.0, box_width: fl
 
 def draw_architecture(
     model: nn.Module | ArchGraph,
-    input_shape: Sequence[int] | None = None,
+    input_shape: Sequence[int] | Mapping[str, Sequence[int]] | None = None,
     depth: int | None = None,
     units: Iterable[type] = (),
     fold: Iterable[str] | None = DEFAULT_FOLD,
@@ -468,7 +480,8 @@ def draw_architecture(
     Args:
         model: the network (traced with :func:`architecture_graph` and the arguments below),
             or a graph already traced.
-        input_shape: one input without the batch, e.g. ``(1, 32, 32)``; needed for a model.
+        input_shape: one input without the batch, e.g. ``(1, 32, 32)``, or a dict of named inputs
+            (see :func:`architecture_graph`); needed for a model.
         depth, units, fold, merge_repeats: as in :func:`architecture_graph`.
         ax: axes to draw on; by default a new figure sized to the graph.
         title: axes title.
@@ -542,6 +555,11 @@ def draw_architecture(
         else:
             # leave the parent downwards, turn just above the child, enter it from the top
             turn = top + (dy - h) / 2 if rank[c] - rank[p] > 1 else (bottom + top) / 2
+            if graph.nodes[c].kind in ("add", "mul"):
+                # several inputs of one + or × from other columns: each turns at its own height, so
+                # that their horizontal runs do not merge into one line (a gate and the state it scales)
+                side = [q for q in graph.nodes[c].parents if pos[q][0] != x2]
+                turn += 0.12 * side.index(p)
             path = Path([(x1, bottom), (x1, turn), (x2, turn), (x2, top)],
                         [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO])
             arrow = FancyArrowPatch(path=path, **style)
