@@ -301,8 +301,9 @@ def architecture_graph(
             device of its parameters (``meta`` works: only shapes are computed).
         input_shape: one input without the batch dimension, e.g. ``(1, 32, 32)``; or, for a
             model with several inputs (a recurrent cell's ``x``, ``h``, ``c``), a dict from each
-            input's name to its shape: the model is called with one zero tensor per entry, in the
-            dict's order, and each input is a node of its own labelled with its name.
+            input's name to its shape: the model is called with one zero tensor per entry as
+            keyword arguments (``model(x=..., h=..., c=...)``), and each input is a node of its own
+            labelled with its name, the inputs laid out left to right in the dict's order.
         depth: draw modules at this nesting depth (1 = the model's children) and shallower
             leaves as boxes, exactly the modules :func:`dlbook.cnn.layer_table` lists at that
             depth; ``None`` draws every leaf module.
@@ -369,7 +370,10 @@ def architecture_graph(
         handles.append(m.register_forward_hook(rec.post_hook, with_kwargs=True))
     try:
         with eval_mode(model), torch.no_grad(), rec:
-            model(*xs)
+            if isinstance(input_shape, Mapping):
+                model(**dict(zip(shapes, xs)))
+            else:
+                model(*xs)
     finally:
         for h in handles:
             h.remove()
@@ -411,7 +415,7 @@ def _layout(graph: ArchGraph) -> tuple[list[float], list[int]]:
         x.append(col)
     # centre the input over its branches when it fans out to several columns (Inception)
     kids = graph.children(0) if graph.nodes else []
-    if len({x[k] for k in kids}) > 1:
+    if len({x[k] for k in kids}) > 1 and len(graph.of_kind("input")) == 1:
         x[0] = sum(x[k] for k in kids) / len(kids)
     return x, rank
 
@@ -538,6 +542,17 @@ def draw_architecture(
         text = label if (not show_shapes or n.kind in ("add", "mul") or not shape) else f"{label}\n{shape}"
         ax.text(cx, cy, text, ha="center", va="center", fontsize=font if n.kind not in ("add", "mul") else font * 9 / 7,
                 zorder=3, linespacing=1.15)
+    # Several arrows from other columns into the + and × nodes of one layer (a recurrent cell's
+    # gates and the states they scale): each turns at its own height above the layer, so that their
+    # horizontal runs cross at points instead of merging into one line. One such arrow keeps its place.
+    stagger: dict[tuple[int, int], float] = {}
+    for r in set(rank):
+        side = sorted(((pos[c][0], pos[p][0], p, c) for p, c in graph.edges
+                       if rank[c] == r and graph.nodes[c].kind in ("add", "mul") and pos[p][0] != pos[c][0]))
+        if len(side) > 1:
+            room = dy - h / 2 - half_w[side[0][3]] - 0.12  # from just above the + or × to below the row above
+            for k, (_, _, p, c) in enumerate(side):
+                stagger[(p, c)] = 0.06 + room * k / (len(side) - 1)
     for p, c in graph.edges:
         (x1, y1), (x2, y2) = pos[p], pos[c]
         top = y2 + (half_w[c] if graph.nodes[c].kind in ("add", "mul") else h / 2)
@@ -555,13 +570,18 @@ def draw_architecture(
         else:
             # leave the parent downwards, turn just above the child, enter it from the top
             turn = top + (dy - h) / 2 if rank[c] - rank[p] > 1 else (bottom + top) / 2
-            if graph.nodes[c].kind in ("add", "mul"):
-                # several inputs of one + or × from other columns: each turns at its own height, so
-                # that their horizontal runs do not merge into one line (a gate and the state it scales)
-                side = [q for q in graph.nodes[c].parents if pos[q][0] != x2]
-                turn += 0.12 * side.index(p)
-            path = Path([(x1, bottom), (x1, turn), (x2, turn), (x2, top)],
-                        [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO])
+            if (p, c) in stagger:
+                turn = top + stagger[(p, c)]
+            blocked = any(pos[q][0] == x1 and rank[p] < rank[q] < rank[c] for q in range(len(graph.nodes)))
+            if blocked:
+                # boxes below the parent in its column: run down the gap beside the column instead
+                lane = x1 + (1 if x2 > x1 else -1) * (box_width + _GAP) / 2
+                below = bottom - (dy - h) / 2
+                path = Path([(x1, bottom), (x1, below), (lane, below), (lane, turn), (x2, turn), (x2, top)],
+                            [Path.MOVETO] + [Path.LINETO] * 5)
+            else:
+                path = Path([(x1, bottom), (x1, turn), (x2, turn), (x2, top)],
+                            [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO])
             arrow = FancyArrowPatch(path=path, **style)
         arrow.set_gid("edge")
         ax.add_patch(arrow)
