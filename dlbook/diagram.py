@@ -23,7 +23,7 @@ References:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -288,7 +288,7 @@ def _renumber(kept: list[Node]) -> ArchGraph:
 
 def architecture_graph(
     model: nn.Module,
-    input_shape: Sequence[int],
+    input_shape: Sequence[int] | Mapping[str, Sequence[int]],
     depth: int | None = None,
     units: Iterable[type] = (),
     fold: Iterable[str] | None = DEFAULT_FOLD,
@@ -297,9 +297,13 @@ def architecture_graph(
     """Trace one forward pass of ``model`` into a graph of boxes (units and operations).
 
     Args:
-        model: any module taking one tensor ``(1, *input_shape)``; it runs in eval mode on the
+        model: any module taking one tensor ``(1, *input_shape)`` (or one per named input); it runs in eval mode on the
             device of its parameters (``meta`` works: only shapes are computed).
-        input_shape: one input without the batch dimension, e.g. ``(1, 32, 32)``.
+        input_shape: one input without the batch dimension, e.g. ``(1, 32, 32)``; or, for a
+            model with several inputs (a recurrent cell's ``x``, ``h``, ``c``), a dict from each
+            input's name to its shape: the model is called with one zero tensor per entry as
+            keyword arguments (``model(x=..., h=..., c=...)``), and each input is a node of its own
+            labelled with its name, the inputs laid out left to right in the dict's order.
         depth: draw modules at this nesting depth (1 = the model's children) and shallower
             leaves as boxes, exactly the modules :func:`dlbook.cnn.layer_table` lists at that
             depth; ``None`` draws every leaf module.
@@ -310,7 +314,8 @@ def architecture_graph(
             box labelled ``k ×`` (VGG's blocks of identical convolutions).
 
     Returns:
-        An :class:`ArchGraph`; ``nodes[0]`` is the input. ``nn.Identity`` units are wires, not
+        An :class:`ArchGraph`; ``nodes[0]`` is the input (the first ``len(input_shape)`` nodes are
+            the inputs when ``input_shape`` is a dict). ``nn.Identity`` units are wires, not
         boxes (an identity shortcut is an edge straight into the ``+`` node).
 
     Raises:
@@ -319,9 +324,16 @@ def architecture_graph(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"architecture_graph expects an nn.Module, got {type(model).__name__}")
-    shape = tuple(int(s) for s in input_shape)
-    if len(shape) == 0 or min(shape) <= 0:
-        raise ValueError(f"input_shape must be positive sizes without the batch, got {tuple(input_shape)}")
+    named = dict(input_shape) if isinstance(input_shape, Mapping) else {"input": input_shape}
+    if not named:
+        raise ValueError("input_shape must name at least one input, got an empty dict")
+    shapes: dict[str, tuple[int, ...]] = {}
+    for key, value in named.items():
+        shape = tuple(int(s) for s in value)
+        if len(shape) == 0 or min(shape) <= 0:
+            where = "" if key == "input" and not isinstance(input_shape, Mapping) else f" of input {key!r}"
+            raise ValueError(f"input_shape{where} must be positive sizes without the batch, got {tuple(value)}")
+        shapes[key] = shape
     if depth is not None and depth < 1:
         raise ValueError(f"depth must be >= 1 or None, got {depth}")
     unit_types = tuple(units)
@@ -349,15 +361,19 @@ def architecture_graph(
     param = next(model.parameters(), None)
     buffer = next(model.buffers(), None)
     device = param.device if param is not None else (buffer.device if buffer is not None else torch.device("cpu"))
-    x = torch.zeros(1, *shape, device=device)
-    rec.add("input", "input", [], x, "input")
+    xs = [torch.zeros(1, *shape, device=device) for shape in shapes.values()]
+    for key, x in zip(shapes, xs):
+        rec.add(key, "input", [], x, key)
     handles = []
     for m in model.modules():
         handles.append(m.register_forward_pre_hook(rec.pre_hook, with_kwargs=True))
         handles.append(m.register_forward_hook(rec.post_hook, with_kwargs=True))
     try:
         with eval_mode(model), torch.no_grad(), rec:
-            model(x)
+            if isinstance(input_shape, Mapping):
+                model(**dict(zip(shapes, xs)))
+            else:
+                model(*xs)
     finally:
         for h in handles:
             h.remove()
@@ -399,7 +415,7 @@ def _layout(graph: ArchGraph) -> tuple[list[float], list[int]]:
         x.append(col)
     # centre the input over its branches when it fans out to several columns (Inception)
     kids = graph.children(0) if graph.nodes else []
-    if len({x[k] for k in kids}) > 1:
+    if len({x[k] for k in kids}) > 1 and len(graph.of_kind("input")) == 1:
         x[0] = sum(x[k] for k in kids) / len(kids)
     return x, rank
 
@@ -452,7 +468,7 @@ def draw_architectures(panels: Sequence[dict], scale: float = 1.0, box_width: fl
 
 def draw_architecture(
     model: nn.Module | ArchGraph,
-    input_shape: Sequence[int] | None = None,
+    input_shape: Sequence[int] | Mapping[str, Sequence[int]] | None = None,
     depth: int | None = None,
     units: Iterable[type] = (),
     fold: Iterable[str] | None = DEFAULT_FOLD,
@@ -468,7 +484,8 @@ def draw_architecture(
     Args:
         model: the network (traced with :func:`architecture_graph` and the arguments below),
             or a graph already traced.
-        input_shape: one input without the batch, e.g. ``(1, 32, 32)``; needed for a model.
+        input_shape: one input without the batch, e.g. ``(1, 32, 32)``, or a dict of named inputs
+            (see :func:`architecture_graph`); needed for a model.
         depth, units, fold, merge_repeats: as in :func:`architecture_graph`.
         ax: axes to draw on; by default a new figure sized to the graph.
         title: axes title.
@@ -525,6 +542,17 @@ def draw_architecture(
         text = label if (not show_shapes or n.kind in ("add", "mul") or not shape) else f"{label}\n{shape}"
         ax.text(cx, cy, text, ha="center", va="center", fontsize=font if n.kind not in ("add", "mul") else font * 9 / 7,
                 zorder=3, linespacing=1.15)
+    # Several arrows from other columns into the + and × nodes of one layer (a recurrent cell's
+    # gates and the states they scale): each turns at its own height above the layer, so that their
+    # horizontal runs cross at points instead of merging into one line. One such arrow keeps its place.
+    stagger: dict[tuple[int, int], float] = {}
+    for r in set(rank):
+        side = sorted(((pos[c][0], pos[p][0], p, c) for p, c in graph.edges
+                       if rank[c] == r and graph.nodes[c].kind in ("add", "mul") and pos[p][0] != pos[c][0]))
+        if len(side) > 1:
+            room = dy - h / 2 - half_w[side[0][3]] - 0.12  # from just above the + or × to below the row above
+            for k, (_, _, p, c) in enumerate(side):
+                stagger[(p, c)] = 0.06 + room * k / (len(side) - 1)
     for p, c in graph.edges:
         (x1, y1), (x2, y2) = pos[p], pos[c]
         top = y2 + (half_w[c] if graph.nodes[c].kind in ("add", "mul") else h / 2)
@@ -542,8 +570,18 @@ def draw_architecture(
         else:
             # leave the parent downwards, turn just above the child, enter it from the top
             turn = top + (dy - h) / 2 if rank[c] - rank[p] > 1 else (bottom + top) / 2
-            path = Path([(x1, bottom), (x1, turn), (x2, turn), (x2, top)],
-                        [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO])
+            if (p, c) in stagger:
+                turn = top + stagger[(p, c)]
+            blocked = any(pos[q][0] == x1 and rank[p] < rank[q] < rank[c] for q in range(len(graph.nodes)))
+            if blocked:
+                # boxes below the parent in its column: run down the gap beside the column instead
+                lane = x1 + (1 if x2 > x1 else -1) * (box_width + _GAP) / 2
+                below = bottom - (dy - h) / 2
+                path = Path([(x1, bottom), (x1, below), (lane, below), (lane, turn), (x2, turn), (x2, top)],
+                            [Path.MOVETO] + [Path.LINETO] * 5)
+            else:
+                path = Path([(x1, bottom), (x1, turn), (x2, turn), (x2, top)],
+                            [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO])
             arrow = FancyArrowPatch(path=path, **style)
         arrow.set_gid("edge")
         ax.add_patch(arrow)

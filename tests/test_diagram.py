@@ -197,3 +197,59 @@ def test_panels_share_one_scale_and_widths_follow_the_graphs():
     assert scales[0] == pytest.approx(scales[1], rel=0.05)
     with pytest.raises(ValueError, match="at least one panel"):
         diagram.draw_architectures([])
+
+
+def test_named_inputs_draw_a_recurrent_cell_with_its_gates_as_nodes():
+    """A dict of named inputs: one input node each; the LSTM cell's gates, products and sums appear."""
+    cell = rnn.LSTMCell(3, 5)
+
+    def lstm_step(x, h, c):
+        return cell(x, (h, c))
+
+    class Functional(nn.Module):  # the same cell written as a function: its operations are recorded
+        def forward(self, x, h, c):
+            gi = x @ cell.weight_ih.T + cell.bias_ih
+            gh = h @ cell.weight_hh.T + cell.bias_hh
+            i, f, g, o = (gi + gh).chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            return torch.sigmoid(o) * torch.tanh(c), c
+
+    graph = diagram.architecture_graph(Functional(), {"x": (3,), "h": (5,), "c": (5,)}, fold=())
+    assert [n.label for n in graph.nodes[:3]] == ["x", "h", "c"]
+    assert all(n.kind == "input" and not n.parents for n in graph.nodes[:3])
+    labels = [n.label for n in graph.nodes]
+    assert labels.count("σ") == 3 and labels.count("tanh") == 2 and labels.count("×") == 3
+    c_node = next(n for n in graph.nodes if n.kind == "add" and len(n.parents) == 2 and
+                  all(graph.nodes[p].kind == "mul" for p in n.parents))  # c' = f*c + i*g
+    assert 2 in graph.nodes[c_node.parents[0]].parents  # the input c is scaled by the forget gate
+    torch.testing.assert_close(Functional()(torch.ones(2, 3), torch.ones(2, 5), torch.ones(2, 5))[0],
+                               lstm_step(torch.ones(2, 3), torch.ones(2, 5), torch.ones(2, 5))[0])
+    with pytest.raises(ValueError, match="input 'h'"):
+        diagram.architecture_graph(Functional(), {"x": (3,), "h": (0,), "c": (5,)})
+    with pytest.raises(ValueError, match="at least one input"):
+        diagram.architecture_graph(Functional(), {})
+    # inputs are passed by name and laid out in the dict's order; listed last, c sits above the
+    # candidate's tanh, and its arrow to f*c must run beside that column, not through its boxes
+    for order in (("c", "x", "h"), ("x", "h", "c")):
+        shapes = {"x": (3,), "h": (5,), "c": (5,)}
+        ax = diagram.draw_architecture(Functional(), {k: shapes[k] for k in order}, fold=(), box_width=0.9)
+        assert [n.label for n in ax.architecture.nodes[:3]] == list(order)
+        _assert_no_arrow_crosses_a_box(ax)
+
+
+def _assert_no_arrow_crosses_a_box(ax):
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    assert len(boxes) == len(ax.architecture.nodes)
+    edges = [p for p in ax.patches if _is_edge(p)]
+    assert len(edges) == len(ax.architecture.edges)
+    for arrow, (src, dst) in zip(edges, ax.architecture.edges):
+        path = arrow._path_original  # the route in data units (None for a straight arrow)
+        points = path.vertices if path is not None else list(arrow._posA_posB)
+        for k, box in enumerate(boxes):
+            if k in (src, dst):
+                continue
+            x0, y0, w, h = box.get_x(), box.get_y(), box.get_width(), box.get_height()
+            for (ax_, ay), (bx, by) in zip(points[:-1], points[1:]):
+                if ax_ == bx:  # a vertical run: must not cross the inside of another box
+                    lo, hi = sorted((ay, by))
+                    assert not (x0 + 1e-6 < ax_ < x0 + w - 1e-6 and lo < y0 + h - 1e-6 and hi > y0 + 1e-6), (src, dst, k)
