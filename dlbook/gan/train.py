@@ -116,13 +116,23 @@ def train_gan(
             if loss == "wgan":
                 clip_weights(discriminator, clip)
         z = sample_latent(batch_size).to(device)
-        fake_out = _call(discriminator, _call(generator, z, labels), labels)
-        if loss == "wgan":
-            g_loss = wgan_generator_loss(fake_out)
-        else:
-            g_loss = generator_loss(fake_out, saturating=(loss == "saturating"))
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        # The generator's update needs the gradient through D's input, not D's own weight gradients
+        # (the next discriminator update would discard them): switch those off for this pass. The
+        # gradients that reach G are the same, computed with less work.
+        trainable = [p for p in discriminator.parameters() if p.requires_grad]
+        for p in trainable:
+            p.requires_grad_(False)
+        try:
+            fake_out = _call(discriminator, _call(generator, z, labels), labels)
+            if loss == "wgan":
+                g_loss = wgan_generator_loss(fake_out)
+            else:
+                g_loss = generator_loss(fake_out, saturating=(loss == "saturating"))
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+        finally:
+            for p in trainable:
+                p.requires_grad_(True)
         opt_g.step()
         if step % log_every == 0 or step == start + steps:
             squash = (lambda t: t.mean()) if loss == "wgan" else (lambda t: torch.sigmoid(t).mean())
