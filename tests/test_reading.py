@@ -233,7 +233,9 @@ def test_fine_tune_reader_rejects_a_negative_seed():
 
 @pytest.mark.slow
 def test_fine_tuning_reproduces_the_shipped_readers(tmp_path):
-    """Re-runs tools/fine_tune_readers.py in the pinned environment (about 35 s of CPU): the file
-    that notebook 11/04 loads instead of fine-tuning again. Skips on another PyTorch version."""
+    """Re-runs tools/fine_tune_readers.py for the first seed in the pinned environment (about 12 s
+    of CPU; the others run the same function, and notebook 11/03 re-makes all three under nbval):
+    the file that notebook 11/04 loads instead of fine-tuning again. Skips on another PyTorch version."""
     assert_tool_rebuilds("fine_tune_readers.py", reading.READERS_WEIGHTS, reading.READERS_TORCH,
-                         "the shipped readers", tmp_path / "fact_readers.pt", timeout=600)
+                         "the shipped readers", tmp_path / "fact_readers.pt", timeout=600,
+                         args=("--seeds", str(reading.READER_SEEDS[0])), prefix=f"seed{reading.READER_SEEDS[0]}.")

@@ -1,8 +1,8 @@
 """Fine-tune chapter 11's three readers and write them into the package (dlbook/reading/fact_readers.pt).
 
 Run in the pinned numeric environment, so that the result is bit-for-bit reproducible
-(tests/test_reading.py re-runs this recipe and compares with the shipped file, and notebook
-11_adversarial/03 shows that its own fine-tuning gives the same weights):
+(tests/test_reading.py re-makes the first reader and compares it with the shipped one, and notebook
+11_adversarial/03 shows that its own fine-tuning gives all three):
 
     env $(make -s print-repro-env) DLBOOK_PROGRESS=0 .venv/bin/python tools/fine_tune_readers.py [--out PATH]
 
@@ -29,7 +29,13 @@ from dlbook.runtime import expected_numeric_environment, numeric_environment  # 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=READERS_WEIGHTS, help="where to write the state dicts")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(READER_SEEDS),
+                        help="make only these readers (a check; the package's file needs all of them)")
     args = parser.parse_args(argv)
+    if not set(args.seeds) <= set(READER_SEEDS):
+        parser.error(f"--seeds must be among {list(READER_SEEDS)}, got {args.seeds}")
+    if sorted(set(args.seeds)) != sorted(READER_SEEDS) and args.out.resolve() == READERS_WEIGHTS.resolve():
+        parser.error("a file with only some of the readers would replace the package's: give --out")
     if numeric_environment() != expected_numeric_environment():
         print(f"not in the pinned numeric environment (see the docstring): {numeric_environment()}", file=sys.stderr)
         return 2
@@ -37,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     test = task.sample(500, seed=999)
     test.segments = match_segments(test.ids, test.segments)
     state = {}
-    for seed in READER_SEEDS:
+    for seed in args.seeds:
         reader = fine_tune_reader(pretrained, task, seed)
         f1 = squad_scores(task.predict(reader, test), test.answers)["f1"]
         print(f"reader {seed}: test F1 {f1:.1f}")
