@@ -77,9 +77,10 @@ def load_readers(path: str | Path | None = None, device: torch.device | str = "c
     state = torch.load(path, map_location="cpu", weights_only=True)
     readers = []
     with torch.random.fork_rng(devices=[]):  # building the modules draws initial weights: not from the caller's stream
+        encoder = load_pretrained().bert  # the architecture, read once; every weight is then replaced
         for seed in READER_SEEDS:
             prefix = f"seed{seed}."
-            model = SpanQA(copy.deepcopy(load_pretrained().bert), match_feature=True)
+            model = SpanQA(copy.deepcopy(encoder), match_feature=True)
             model.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
             readers.append(model.to(device).eval())
     return readers
