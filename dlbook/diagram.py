@@ -559,9 +559,13 @@ def draw_architecture(
         bottom = y1 - (half_w[p] if graph.nodes[p].kind in ("add", "mul") else h / 2)
         style = dict(arrowstyle="-|>", mutation_scale=8, lw=0.9, color="#333333", zorder=1)
         if x1 == x2 and rank[c] - rank[p] > 1:
-            # a shortcut that would run through its own column's boxes: routed beside them, in red;
-            # longer shortcuts run further out so that nested ones do not overlap
-            out = max(x1 + half_w[p], x2 + half_w[c]) + 0.15 + 0.12 * (rank[c] - rank[p] - 2)
+            # a shortcut that would run through its own column's boxes: routed beside them, in red,
+            # inside the gap before the next column (whose boxes start box_width / 2 past the
+            # gap); longer shortcuts run further out so that nested ones do not overlap, and never
+            # reach that column. The middle of the gap is left to the black lanes (`blocked` below).
+            inner = max(x1 + half_w[p], x2 + half_w[c])
+            room = x1 + dx - box_width / 2 - inner  # the gap: _GAP wide beside a full box
+            out = inner + room * (0.62 + 0.3 * (1 - 0.5 ** (rank[c] - rank[p] - 2)))
             path = Path([(x1 + half_w[p], y1), (out, y1), (out, y2), (x2 + half_w[c], y2)],
                         [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO])
             arrow = FancyArrowPatch(path=path, **{**style, "color": "#c0392b"})

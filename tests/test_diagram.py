@@ -237,6 +237,28 @@ def test_named_inputs_draw_a_recurrent_cell_with_its_gates_as_nodes():
         _assert_no_arrow_crosses_a_box(ax)
 
 
+def test_shortcuts_stay_in_the_gap_between_columns():
+    """A GRU step written as a function (torch.nn.GRU's equations): its reset gate's input part skips
+    three layers of its own column, and the red shortcut must not reach the next column's boxes."""
+    gru = nn.GRU(3, 5)
+
+    class GRUStep(nn.Module):
+        def forward(self, x, h):
+            gi = x @ gru.weight_ih_l0.T + gru.bias_ih_l0
+            gh = h @ gru.weight_hh_l0.T + gru.bias_hh_l0
+            i_r, i_z, i_n = gi.split(5, dim=1)
+            h_r, h_z, h_n = gh.split(5, dim=1)
+            r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
+            n = torch.tanh(i_n + r * h_n)
+            return (1 - z) * n + z * h
+
+    x, h = torch.randn(2, 3), torch.randn(2, 5)
+    torch.testing.assert_close(GRUStep()(x, h), gru(x[None], h[None])[1][0])
+    ax = diagram.draw_architecture(GRUStep(), {"x": (3,), "h": (5,)}, fold=(), box_width=0.9)
+    assert any(a.get_edgecolor()[0] > 0.5 for a in ax.patches if _is_edge(a))  # a red shortcut is drawn
+    _assert_no_arrow_crosses_a_box(ax)
+
+
 def _assert_no_arrow_crosses_a_box(ax):
     boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
     assert len(boxes) == len(ax.architecture.nodes)
