@@ -83,14 +83,20 @@ endef
 colab: install
 	$(PY) tools/colab_notebooks.py --out _build/html/colab
 
+# The unit tests run on $(WORKERS) workers, each with one PyTorch thread: with the default (one
+# thread per core) two workers oversubscribe the cores, and OpenMP threads that spin at every
+# parallel region while their partner waits for a core made small-model tests many times slower
+# (tests/test_decoding.py under load: 72 s of CPU with default threads, 9 s with one).
+UNIT_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 unit: install
 	$(ENSURE_BWRAP)
-	$(PY) -m pytest tests --ignore=tests/site --ignore=tests/learner -q --durations=15 $(XDIST) $(if $(XDIST),--dist loadfile)
+	$(UNIT_ENV) $(PY) -m pytest tests --ignore=tests/site --ignore=tests/learner -q --durations=15 $(XDIST) $(if $(XDIST),--dist loadfile)
 
 # The unit tests a contributor runs while editing: no kernels, subprocesses or training (the
 # `slow` marker, pyproject.toml); `make unit` runs them all.
 unit-fast: install
-	$(PY) -m pytest tests --ignore=tests/site --ignore=tests/learner -q -m "not slow" --durations=10 $(XDIST) $(if $(XDIST),--dist loadfile)
+	$(UNIT_ENV) $(PY) -m pytest tests --ignore=tests/site --ignore=tests/learner -q -m "not slow" --durations=10 $(XDIST) $(if $(XDIST),--dist loadfile)
 
 # Strict nbval: every cell re-run in the pinned environment and its output compared.
 # Writes each notebook's seconds (from nbval's per-cell durations) to $(REPORTS)/nbval_seconds.json.
