@@ -19,7 +19,7 @@ from dlbook import rnn, seqdata, transformer
 
 # the notebook's sizes (keep in step with 03_transformer_vs_rnn.ipynb)
 FORMATS = ["iso", "mon_day_year", "day_mon_year", "dd/mm/yy", "dd.mm.yyyy", "yyyy/mm/dd", "yyyymmdd", "zh_digits"]
-BATCH = {"RNN + attention": 128, "Transformer": 128}
+BATCH = {"RNN + attention": 64, "Transformer": 64}
 
 
 def make_models(src_vocab: int, tgt_vocab: int) -> dict[str, torch.nn.Module]:
