@@ -3,13 +3,15 @@
 Modules: ``losses`` (the GAN value function's two players, both generator forms, WGAN's critic and
 clipping, the optimal discriminator), ``toy`` (ring of Gaussians, small MLP players), ``metrics`` (mode coverage, Frechet distance),
 ``dcgan`` (convolutional generator and discriminator, optionally conditional), ``judge`` (the
-shipped LeNet-5 that scores generated digits) and ``train``
+shipped LeNet-5 that scores generated digits), ``digit_dcgan`` (the shipped unconditional DCGAN
+of chapter 6) and ``train``
 (``train_gan``, the alternating loop of Goodfellow et al. 2014, Algorithm 1).
 """
 
 from __future__ import annotations
 
 from .dcgan import SUPPORTED_SIZES, DCGANDiscriminator, DCGANGenerator, dcgan_discriminator, dcgan_generator
+from .digit_dcgan import DCGAN_RECIPE, DCGAN_TORCH, DCGAN_WEIGHTS, load_digit_dcgan, train_digit_dcgan
 from .judge import (
     JUDGE_RECIPE,
     JUDGE_TORCH,
@@ -35,6 +37,9 @@ from .train import LOSSES, train_gan
 
 __all__ = [
     "Coverage",
+    "DCGAN_RECIPE",
+    "DCGAN_TORCH",
+    "DCGAN_WEIGHTS",
     "DCGANDiscriminator",
     "DCGANGenerator",
     "JUDGE_RECIPE",
@@ -51,6 +56,7 @@ __all__ = [
     "frechet_distance",
     "generator_loss",
     "judge_data",
+    "load_digit_dcgan",
     "judge_features",
     "load_digit_judge",
     "make_ring",
@@ -60,6 +66,7 @@ __all__ = [
     "optimal_discriminator",
     "ring_centers",
     "to_judge",
+    "train_digit_dcgan",
     "train_digit_judge",
     "train_gan",
     "wgan_generator_loss",
