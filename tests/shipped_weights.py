@@ -1,7 +1,8 @@
-"""The one check behind every "the shipped weights are re-made bit for bit" test (the digit judge,
-the mini BERT, the digit U-Net): run the tool that made the file in the pinned environment and
-compare every tensor. Bit for bit is a stored-output check: it holds under the pins and with the
-PyTorch version that made the file; with another version the test skips, naming both."""
+"""The one check behind every "the shipped weights are re-made bit for bit" test (the digit judge
+and DCGAN, the mini BERT, the digit U-Net, the readers): run the tool that made the file in the
+pinned environment and compare every tensor. Bit for bit is a stored-output check: it holds under
+the pins and with the PyTorch version that made the file; with another version the test skips,
+naming both."""
 
 from __future__ import annotations
 

@@ -17,40 +17,48 @@ import argparse
 import sys
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from weights_tool import detached_state, run  # noqa: E402
+
 from dlbook.bert import load_pretrained  # noqa: E402
-from dlbook.reading import READER_SEEDS, READERS_WEIGHTS, fact_reading_task, fine_tune_reader, match_segments, squad_scores  # noqa: E402
-from dlbook.runtime import expected_numeric_environment, numeric_environment  # noqa: E402
+from dlbook.reading import (  # noqa: E402
+    READER_SEEDS,
+    READERS_TORCH,
+    READERS_WEIGHTS,
+    fact_reading_task,
+    fine_tune_reader,
+    match_segments,
+    squad_scores,
+)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=READERS_WEIGHTS, help="where to write the state dicts")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(READER_SEEDS),
                         help="make only these readers (a check; the package's file needs all of them)")
-    args = parser.parse_args(argv)
+
+
+def validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if not set(args.seeds) <= set(READER_SEEDS):
         parser.error(f"--seeds must be among {list(READER_SEEDS)}, got {args.seeds}")
     if sorted(set(args.seeds)) != sorted(READER_SEEDS) and args.out.resolve() == READERS_WEIGHTS.resolve():
         parser.error("a file with only some of the readers would replace the package's: give --out")
-    if numeric_environment() != expected_numeric_environment():
-        print(f"not in the pinned numeric environment (see the docstring): {numeric_environment()}", file=sys.stderr)
-        return 2
+
+
+def make(args: argparse.Namespace) -> tuple[dict, str]:
     pretrained, task = load_pretrained(), fact_reading_task()
     test = task.sample(500, seed=999)
     test.segments = match_segments(test.ids, test.segments)
-    state = {}
+    state, scores = {}, []
     for seed in args.seeds:
         reader = fine_tune_reader(pretrained, task, seed)
-        f1 = squad_scores(task.predict(reader, test), test.answers)["f1"]
-        print(f"reader {seed}: test F1 {f1:.1f}")
-        state.update({f"seed{seed}.{k}": v.detach().clone().contiguous() for k, v in reader.state_dict().items()})
-    torch.save(state, args.out)
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
-    return 0
+        scores.append(f"reader {seed}: test F1 {squad_scores(task.predict(reader, test), test.answers)['f1']:.1f}")
+        state.update(detached_state(reader, prefix=f"seed{seed}."))
+    return state, ", ".join(scores)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(argv, __doc__.splitlines()[0], READERS_WEIGHTS, READERS_TORCH, make, add_arguments, validate)
 
 
 if __name__ == "__main__":

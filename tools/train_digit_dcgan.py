@@ -12,7 +12,6 @@ the PyTorch version that made it.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -20,23 +19,19 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dlbook.gan import DCGAN_RECIPE, DCGAN_WEIGHTS, train_digit_dcgan  # noqa: E402
-from dlbook.runtime import expected_numeric_environment, numeric_environment  # noqa: E402
+from weights_tool import detached_state, run  # noqa: E402
+
+from dlbook.gan import DCGAN_RECIPE, DCGAN_TORCH, DCGAN_WEIGHTS, train_digit_dcgan  # noqa: E402
+
+
+def make(args) -> tuple[dict, str]:
+    torch.set_num_threads(1)  # as the notebooks train it
+    G, history = train_digit_dcgan(**DCGAN_RECIPE)
+    return detached_state(G), f"last losses: D {history.last('d_loss'):.2f}, G {history.last('g_loss'):.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DCGAN_WEIGHTS, help="where to write the generator's state dict")
-    args = parser.parse_args(argv)
-    if numeric_environment() != expected_numeric_environment():
-        print(f"not in the pinned numeric environment (see the docstring): {numeric_environment()}", file=sys.stderr)
-        return 2
-    torch.set_num_threads(1)  # as the notebooks train it
-    G, history = train_digit_dcgan(**DCGAN_RECIPE)
-    torch.save({k: v.detach().clone().contiguous() for k, v in G.state_dict().items()}, args.out)
-    print(f"last losses: D {history.last('d_loss'):.2f}, G {history.last('g_loss'):.2f}; "
-          f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
-    return 0
+    return run(argv, __doc__.splitlines()[0], DCGAN_WEIGHTS, DCGAN_TORCH, make)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ file, set ``dlbook.gan.JUDGE_TORCH`` to the PyTorch version that made it.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -19,24 +18,21 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dlbook.gan import JUDGE_RECIPE, JUDGE_WEIGHTS, judge_data, to_judge, train_digit_judge  # noqa: E402
-from dlbook.runtime import expected_numeric_environment, numeric_environment  # noqa: E402
+from weights_tool import detached_state, run  # noqa: E402
+
+from dlbook.gan import JUDGE_RECIPE, JUDGE_TORCH, JUDGE_WEIGHTS, judge_data, to_judge, train_digit_judge  # noqa: E402
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=JUDGE_WEIGHTS, help="where to write the state dict")
-    args = parser.parse_args(argv)
-    if numeric_environment() != expected_numeric_environment():
-        print(f"not in the pinned numeric environment (see the docstring): {numeric_environment()}", file=sys.stderr)
-        return 2
+def make(args) -> tuple[dict, str]:
     judge = train_digit_judge(**JUDGE_RECIPE)
     data = judge_data(JUDGE_RECIPE["size"])
     with torch.no_grad():
         acc = (judge(to_judge(data.X_test)).argmax(1) == data.y_test).float().mean().item()
-    torch.save({k: v.detach().clone().contiguous() for k, v in judge.state_dict().items()}, args.out)
-    print(f"judge's test accuracy {acc:.3f}; wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
-    return 0
+    return detached_state(judge), f"judge's test accuracy {acc:.3f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(argv, __doc__.splitlines()[0], JUDGE_WEIGHTS, JUDGE_TORCH, make)
 
 
 if __name__ == "__main__":
