@@ -25,15 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from weights_tool import detached_state, run  # noqa: E402
 
-from dlbook.gan import (  # noqa: E402
-    DCGAN_RECIPE,
-    DCGAN_RUNS,
-    DCGAN_RUNS_WEIGHTS,
-    DCGAN_TORCH,
-    DCGAN_WEIGHTS,
-    dcgan_run_name,
-    train_digit_dcgan,
-)
+from dlbook.gan import DCGAN_RECIPE, DCGAN_RUNS_WEIGHTS, DCGAN_TORCH, DCGAN_WEIGHTS, train_digit_dcgan  # noqa: E402
+from dlbook.gan.digit_dcgan import DCGAN_RUNS, dcgan_run_name  # noqa: E402
 
 RUN_NAMES = {dcgan_run_name(bn, seed): (bn, seed) for bn, seed in DCGAN_RUNS}
 
