@@ -11,7 +11,17 @@ of chapter 6) and ``train``
 from __future__ import annotations
 
 from .dcgan import SUPPORTED_SIZES, DCGANDiscriminator, DCGANGenerator, dcgan_discriminator, dcgan_generator
-from .digit_dcgan import DCGAN_RECIPE, DCGAN_TORCH, DCGAN_WEIGHTS, load_digit_dcgan, train_digit_dcgan
+from .digit_dcgan import (
+    DCGAN_RECIPE,
+    DCGAN_RUNS,
+    DCGAN_RUNS_WEIGHTS,
+    DCGAN_TORCH,
+    DCGAN_WEIGHTS,
+    dcgan_run_name,
+    load_digit_dcgan,
+    load_digit_dcgan_run,
+    train_digit_dcgan,
+)
 from .judge import (
     JUDGE_RECIPE,
     JUDGE_TORCH,
@@ -38,6 +48,8 @@ from .train import LOSSES, train_gan
 __all__ = [
     "Coverage",
     "DCGAN_RECIPE",
+    "DCGAN_RUNS",
+    "DCGAN_RUNS_WEIGHTS",
     "DCGAN_TORCH",
     "DCGAN_WEIGHTS",
     "DCGANDiscriminator",
@@ -52,12 +64,14 @@ __all__ = [
     "critic_loss",
     "dcgan_discriminator",
     "dcgan_generator",
+    "dcgan_run_name",
     "discriminator_loss",
     "frechet_distance",
     "generator_loss",
     "judge_data",
     "judge_features",
     "load_digit_dcgan",
+    "load_digit_dcgan_run",
     "load_digit_judge",
     "make_ring",
     "mlp_discriminator",

@@ -63,9 +63,13 @@ class DCGANGenerator(nn.Module):
         channels: image channels.
         width: feature maps of the last hidden block (the first has ``width * 2**(blocks-1)``).
         num_classes: > 0 for a conditional generator.
+        batch_norm: batch norm after every transposed convolution but the last (``False``: none, and
+            those convolutions get a bias instead, as in the WGAN paper's "generator without batch
+            normalization", Arjovsky et al. 2017, figure 6).
     """
 
-    def __init__(self, latent_dim: int = 32, image_size: int = 16, channels: int = 1, width: int = 32, num_classes: int = 0):
+    def __init__(self, latent_dim: int = 32, image_size: int = 16, channels: int = 1, width: int = 32, num_classes: int = 0,
+                 batch_norm: bool = True):
         super().__init__()
         blocks = _check_size(image_size)
         for name, v in (("latent_dim", latent_dim), ("channels", channels), ("width", width)):
@@ -73,13 +77,13 @@ class DCGANGenerator(nn.Module):
         _check_positive("num_classes", num_classes, minimum=0)
         self.latent_dim, self.image_size, self.channels, self.num_classes = latent_dim, image_size, channels, num_classes
         widths = [width * 2 ** (blocks - 1 - i) for i in range(blocks)]  # e.g. [64, 32] for 16x16
-        layers: list[nn.Module] = [
-            nn.ConvTranspose2d(latent_dim + num_classes, widths[0], 4, 1, 0, bias=False),  # (B, w0, 4, 4)
-            nn.BatchNorm2d(widths[0]),
-            nn.ReLU(),
-        ]
+        def block(a: int, b: int, *conv_args: int) -> list[nn.Module]:
+            conv = nn.ConvTranspose2d(a, b, 4, *conv_args, bias=not batch_norm)
+            return [conv, nn.BatchNorm2d(b), nn.ReLU()] if batch_norm else [conv, nn.ReLU()]
+
+        layers = block(latent_dim + num_classes, widths[0], 1, 0)  # (B, w0, 4, 4)
         for a, b in zip(widths[:-1], widths[1:]):
-            layers += [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU()]  # side x 2
+            layers += block(a, b, 2, 1)  # side x 2
         layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]  # no batch norm at the output
         self.net = nn.Sequential(*layers)
 
@@ -137,9 +141,10 @@ class DCGANDiscriminator(nn.Module):
         return self.net(x)
 
 
-def dcgan_generator(latent_dim: int = 32, image_size: int = 16, channels: int = 1, width: int = 32, num_classes: int = 0) -> DCGANGenerator:
+def dcgan_generator(latent_dim: int = 32, image_size: int = 16, channels: int = 1, width: int = 32, num_classes: int = 0,
+                    batch_norm: bool = True) -> DCGANGenerator:
     """Build a :class:`DCGANGenerator` with DCGAN's initialisation (weights from N(0, 0.02))."""
-    return _init(DCGANGenerator(latent_dim, image_size, channels, width, num_classes))
+    return _init(DCGANGenerator(latent_dim, image_size, channels, width, num_classes, batch_norm))
 
 
 def dcgan_discriminator(image_size: int = 16, channels: int = 1, width: int = 32, num_classes: int = 0, batch_norm: bool = True) -> DCGANDiscriminator:
