@@ -50,18 +50,19 @@ def validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error("a file with only some of the widths would replace the package's: give --out")
 
 
+def held_out_accuracy(model, test: list[tuple[str, str]]) -> float:
+    """Exact-match share of greedy answers to ``test`` instructions (as notebook 4 scores them)."""
+    outs = decoding.complete(model, [encode_bytes(p) for p, _ in test], 12, greedy=True, eos_id=EOS_ID)
+    return float(np.mean([decode_bytes(o) == a for o, (_, a) in zip(outs, test)]))
+
+
 def make(args: argparse.Namespace) -> tuple[dict, str]:
     torch.set_num_threads(1)  # as the notebooks train
     recipe = {k: v for k, v in DATE_LLAMA_RECIPE.items() if k != "dims"}
     test = date_instructions(seqdata.split_dates((0.05, 0.05), seed=0).test[:200], 2)
-    state, scores = {}, []
-    for dim in args.dims:
-        model = train_date_llama(dim, **recipe)
-        outs = decoding.complete(model, [encode_bytes(p) for p, _ in test], 12, greedy=True, eos_id=EOS_ID)
-        acc = np.mean([decode_bytes(o) == a for o, (_, a) in zip(outs, test)])
-        scores.append(f"width {dim}: held-out accuracy {acc:.3f}")
-        state.update(detached_state(model, prefix=f"dim{dim}."))
-    return state, ", ".join(scores)
+    models = {dim: train_date_llama(dim, **recipe) for dim in args.dims}
+    state = {k: v for dim, m in models.items() for k, v in detached_state(m, prefix=f"dim{dim}.").items()}
+    return state, ", ".join(f"width {d}: held-out accuracy {held_out_accuracy(m, test):.3f}" for d, m in models.items())
 
 
 def main(argv: list[str] | None = None) -> int:
