@@ -363,3 +363,40 @@ def test_corpus_is_reproduced_by_its_tool(tmp_path):
     subprocess.run([sys.executable, str(root / "tools" / "make_llm_corpus.py"), "--commit", commit, "--out", str(out)],
                    check=True, capture_output=True, cwd=root)
     assert out.read_bytes() == shipped.read_bytes()
+
+
+# --- the shipped date-rewriting mini LLaMAs (notebook 10_llm/07) ---
+
+def test_date_llamas_load_and_answer_in_iso():
+    from datetime import date
+
+    from dlbook.llm import date_llamas as dl
+    from dlbook.llm.decoding import complete
+
+    models = dl.load_date_llamas()
+    assert list(models) == list(dl.DATE_LLAMA_RECIPE["dims"])
+    prompt, answer = dl.date_instructions([date(2026, 11, 22)], seed=0)[0]
+    for dim, model in models.items():
+        assert model.config.dim == dim and not model.training
+        out = dl.decode_bytes(complete(model, [dl.encode_bytes(prompt)], 12, greedy=True, eos_id=dl.EOS_ID)[0])
+        assert len(out) == len(answer) and out[4] == out[7] == "-"       # an ISO-shaped answer
+
+
+def test_load_date_llamas_names_the_tool_when_the_file_is_missing(tmp_path):
+    from dlbook.llm import date_llamas as dl
+
+    with pytest.raises(FileNotFoundError, match="train_date_llamas.py"):
+        dl.load_date_llamas(tmp_path / "nothing.pt")
+
+
+@pytest.mark.slow
+def test_training_reproduces_the_shipped_date_llamas(tmp_path):
+    """Re-runs tools/train_date_llamas.py for the smallest width in the pinned environment (about
+    18 s of CPU; the other width runs the same function). Skips on another PyTorch version."""
+    from shipped_weights import assert_tool_rebuilds
+
+    from dlbook.llm import date_llamas as dl
+
+    dim = min(dl.DATE_LLAMA_RECIPE["dims"])
+    assert_tool_rebuilds("train_date_llamas.py", dl.DATE_LLAMA_WEIGHTS, dl.DATE_LLAMA_TORCH, "the shipped date LLaMAs",
+                         tmp_path / "date_llamas.pt", timeout=600, args=("--dims", str(dim)), prefix=f"dim{dim}.")
