@@ -21,6 +21,11 @@ __all__ = ["set_seed", "device", "progress_enabled", "numeric_environment", "REP
 #: - ``OMP_NUM_THREADS=1``, ``MKL_NUM_THREADS=1``: one thread, so no reduction is split by core count.
 #: - ``ONEDNN_MAX_CPU_ISA=AVX2`` and, through ``DLBOOK_REPRODUCIBLE=1``, oneDNN switched off in
 #:   PyTorch: oneDNN picks convolution kernels and blockings from the CPU's ISA and cache sizes.
+#: - Through ``DLBOOK_REPRODUCIBLE=1``, NNPACK switched off too: with oneDNN off, PyTorch sends the
+#:   forward pass of a convolution over a batch of 16 or more to NNPACK, whose blockings also follow
+#:   the CPU's caches. The digit judge and DCGAN, made on an AVX-512 EPYC, did not rebuild bit for
+#:   bit on an AVX2 EPYC with other cache sizes; without NNPACK the forward pass is ATen's im2col
+#:   and an MKL product, like the backward pass.
 #: - ``OPENBLAS_CORETYPE=Haswell``, ``OPENBLAS_NUM_THREADS=1``: the OpenBLAS that NumPy and SciPy
 #:   bundle (``libscipy_openblas``) otherwise picks its kernels from the CPU (SkylakeX on an
 #:   AVX-512 machine, Haswell on an AVX2 one) and splits products over every core. Haswell's
@@ -128,10 +133,17 @@ def progress_enabled(requested: bool | None = None) -> bool:
 def _apply_reproducible_mode() -> None:
     """Called on ``import dlbook`` when ``DLBOOK_REPRODUCIBLE=1``: settings made in-process."""
     torch.set_num_threads(1)
-    # oneDNN's convolution blockings depend on the CPU's caches; ATen's own path (im2col and an
-    # MKL product pinned by MKL_CBWR) does not.
+    # oneDNN's and NNPACK's convolution blockings depend on the CPU's caches; ATen's own path
+    # (im2col and an MKL product pinned by MKL_CBWR) does not.
     torch.backends.mkldnn.enabled = False
+    torch.backends.nnpack.set_flags(False)
     torch.use_deterministic_algorithms(True)
+
+
+def _nnpack_enabled() -> bool | None:
+    """Whether PyTorch may send convolutions to NNPACK (``None`` where this PyTorch cannot say)."""
+    getter = getattr(torch._C, "_get_nnpack_enabled", None)  # torch.backends.nnpack has only a setter
+    return None if getter is None else bool(getter() and torch.backends.nnpack.is_available())
 
 
 def reproducible_mode() -> bool:
@@ -144,7 +156,7 @@ def numeric_environment() -> dict[str, object]:
 
     Returns:
         A dict: ``cpu_capability`` (the ATen kernel set in use), ``threads`` (intra-op threads),
-        ``onednn`` (whether PyTorch may use oneDNN), ``deterministic`` (deterministic algorithms
+        ``onednn`` and ``nnpack`` (whether PyTorch may use them), ``deterministic`` (deterministic algorithms
         requested), and the values of the variables in :data:`REPRODUCIBLE_ENV` (``None`` if unset).
         In the pinned environment this equals :func:`expected_numeric_environment`.
     """
@@ -152,6 +164,7 @@ def numeric_environment() -> dict[str, object]:
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "threads": torch.get_num_threads(),
         "onednn": bool(torch.backends.mkldnn.enabled),
+        "nnpack": _nnpack_enabled(),
         "deterministic": torch.are_deterministic_algorithms_enabled(),
     }
     info["numpy_simd"] = numpy_simd_targets()
@@ -208,6 +221,7 @@ def expected_numeric_environment() -> dict[str, object]:
         "cpu_capability": "AVX2",
         "threads": 1,
         "onednn": False,
+        "nnpack": False,
         "deterministic": True,
         "numpy_simd": list(PINNED_NUMPY_SIMD),
     }

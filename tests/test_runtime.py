@@ -88,4 +88,5 @@ def test_numeric_environment_in_a_pinned_subprocess():
     out = subprocess.run([sys.executable, "-c", code], env=plain, capture_output=True, text=True, check=True)
     got, _ = json.loads(out.stdout)
     assert got["onednn"] == torch.backends.mkldnn.is_available()
+    assert got["nnpack"] == torch.backends.nnpack.is_available()
     assert got["DLBOOK_REPRODUCIBLE"] is None
