@@ -254,7 +254,7 @@ def prototype_head_init(
     def init(params: Params, x_support: torch.Tensor, y_support: torch.Tensor) -> Params:
         trunk_params = {k: v for k, v in params.items() if not k.startswith(head + ".")}
         emb = functional_call(trunk, trunk_params, (x_support,))  # (S, D)
-        one_hot = (y_support[:, None] == torch.arange(n_way)).to(emb.dtype)  # (S, N)
+        one_hot = (y_support[:, None] == torch.arange(n_way, device=y_support.device)).to(emb.dtype)  # (S, N)
         protos = (one_hot.T @ emb) / one_hot.sum(0)[:, None]  # (N, S) @ (S, D) -> (N, D)
         return {**params, f"{head}.weight": 2 * protos, f"{head}.bias": -(protos**2).sum(1)}
 
