@@ -38,7 +38,7 @@ def _unrolled_mlp_meta_grad(model, tasks, lr, steps, first_order):
         w = theta
         for _ in range(steps):
             loss = ((forward(w, xs) - ys) ** 2).mean()
-            g = torch.autograd.grad(loss, w, create_graph=not first_order)
+            g = torch.autograd.grad(loss, w, create_graph=not first_order, retain_graph=True)
             w = [wi - lr * gi for wi, gi in zip(w, g)]
         if first_order:
             w = [wi.detach().requires_grad_(True) for wi in w]
@@ -251,3 +251,41 @@ def test_random_shift_moves_each_image_by_at_most_max_shift():
     assert torch.equal(meta.random_shift(batch, 0), batch)
     with pytest.raises(ValueError, match=r"\(B, C, H, W\)"):
         meta.random_shift(batch[0], 1)
+
+
+def test_prototype_head_init_writes_the_protonet_head_and_vmap_meta_loss_uses_it():
+    torch.manual_seed(0)
+    model = meta.conv_embedding(4, out=3, track_running_stats=False)
+    params = dict(model.named_parameters())
+    init = meta.prototype_head_init(model, 3)
+    xs, ys = torch.randn(2, 6, 1, 8, 8), torch.arange(3).repeat(2).expand(2, 6)  # 2 tasks, 3-way 2-shot
+    xq, yq = torch.randn(2, 9, 1, 8, 8), torch.arange(3).repeat(3).expand(2, 9)
+    start = init(params, xs[0], ys[0])
+    c = meta.prototypes(model[:-1](xs[0]), ys[0], 3)  # (3, 16)
+    assert torch.allclose(start["9.weight"], 2 * c, atol=1e-6) and torch.allclose(start["9.bias"], -(c**2).sum(1), atol=1e-5)
+    assert start["0.weight"] is params["0.weight"]
+    # its head's logits are the ProtoNet logits plus one number per query row
+    gap = torch.func.functional_call(model, start, (xq[0],)) - meta.protonet_logits(model[:-1](xq[0]), c)  # (9, 3)
+    assert torch.allclose(gap, gap[:, :1].expand_as(gap), atol=1e-4)
+    for first_order in (True,):  # with first_order=False, init raises (below)
+        batched = meta.vmap_meta_loss(model, params, xs, ys, xq, yq, F.cross_entropy, 0.1, 1, first_order, init=init)
+        g = torch.autograd.grad(batched, list(params.values()), allow_unused=True)
+        looped = 0
+        for t in range(2):  # the same loss task by task, without vmap
+            # + 0: new nodes, so the inner gradient is the partial one (the head held fixed), as in grad()
+            p = {k: v + 0 for k, v in init(params, xs[t], ys[t]).items()}
+            inner = torch.autograd.grad(meta.task_loss(model, p, xs[t], ys[t], F.cross_entropy), list(p.values()),
+                                        create_graph=not first_order, retain_graph=True)
+            p = {k: v - 0.1 * (gi.detach() if first_order else gi) for (k, v), gi in zip(p.items(), inner)}
+            looped = looped + meta.task_loss(model, p, xq[t], yq[t], F.cross_entropy) / 2
+        g_loop = torch.autograd.grad(looped, list(params.values()), allow_unused=True)
+        assert torch.allclose(batched, looped, atol=1e-5)
+        for a, b_ in zip(g, g_loop):
+            assert (a is None) == (b_ is None) and (a is None or torch.allclose(a, b_, atol=1e-4))
+        assert g[-1] is None and g[-2] is None and g[0].abs().sum() > 0  # the learnt head is replaced; the trunk gets a gradient
+    with pytest.raises(ValueError, match="first_order=True only"):
+        meta.vmap_meta_loss(model, params, xs, ys, xq, yq, F.cross_entropy, 0.1, 1, first_order=False, init=init)
+    with pytest.raises(ValueError, match="n_way=5"):
+        meta.prototype_head_init(model, 5)
+    with pytest.raises(TypeError, match="Sequential ending in nn.Linear"):
+        meta.prototype_head_init(model[:-1], 3)

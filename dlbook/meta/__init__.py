@@ -3,11 +3,22 @@
 * :mod:`.tasks`: the sinusoid task family of the MAML paper and N-way K-shot episodes
   (with a 30-class rotated-digits pool split into meta-train and meta-test classes).
 * :mod:`.maml`: MAML's inner and outer steps, second- and first-order, as an explicit loop
-  with ``torch.autograd.grad`` and batched with ``torch.func.vmap``/``grad``.
+  with ``torch.autograd.grad`` and batched with ``torch.func.vmap``/``grad``; Proto-MAML's
+  per-task output layer written down from the prototypes.
 * :mod:`.protonet`: prototypes, prototypical-network logits and loss.
 """
 
-from .maml import Params, adapt, finite_difference, inner_step, meta_gradient, params_of, task_loss, vmap_meta_loss
+from .maml import (
+    Params,
+    adapt,
+    finite_difference,
+    inner_step,
+    meta_gradient,
+    params_of,
+    prototype_head_init,
+    task_loss,
+    vmap_meta_loss,
+)
 from .protonet import conv_embedding, protonet_logits, protonet_loss, prototypes
 from .tasks import (
     SINUSOID_AMPLITUDE,
@@ -38,6 +49,7 @@ __all__ = [
     "meta_gradient",
     "params_of",
     "protonet_logits",
+    "prototype_head_init",
     "protonet_loss",
     "prototypes",
     "random_shift",

@@ -26,7 +26,10 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
-__all__ = ["Params", "params_of", "task_loss", "inner_step", "adapt", "meta_gradient", "vmap_meta_loss", "finite_difference"]
+__all__ = [
+    "Params", "params_of", "task_loss", "inner_step", "adapt", "meta_gradient", "vmap_meta_loss", "finite_difference",
+    "prototype_head_init",
+]
 
 Params = dict[str, torch.Tensor]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -154,6 +157,7 @@ def vmap_meta_loss(
     inner_lr: float,
     steps: int = 1,
     first_order: bool = False,
+    init: Callable[[Params, torch.Tensor, torch.Tensor], Params] | None = None,
 ) -> torch.Tensor:
     """The MAML meta-loss of a batch of tasks, adapted all at once with ``vmap`` and ``grad``.
 
@@ -163,11 +167,20 @@ def vmap_meta_loss(
 
     Args:
         x_support, y_support: ``(T, K, ...)``; x_query, y_query: ``(T, Q, ...)``.
+        init: ``init(params, x_support, y_support) -> params`` for one task (called under
+            ``vmap``): the task's starting point of the inner loop, computed from the shared
+            parameters and its support set, e.g. :func:`prototype_head_init` (Proto-MAML,
+            Triantafillou et al., 2020). The meta-gradient flows through it. First order only:
+            with ``first_order=False``, ``torch.func.grad`` taken at a start computed inside
+            ``vmap`` gave a second-order gradient that disagrees with finite differences (torch
+            2.13), so that combination raises. ``None``: every task starts from ``params`` (MAML).
 
     Returns:
         The mean query loss over the ``T`` tasks, a 0-dim tensor.
     """
     _check_params(model, params)
+    if init is not None and not first_order:
+        raise ValueError("init is supported with first_order=True only (see the docstring)")
     if not (x_support.shape[0] == y_support.shape[0] == x_query.shape[0] == y_query.shape[0]):
         raise ValueError(
             "support and query tensors must share the task dimension T, got "
@@ -178,6 +191,8 @@ def vmap_meta_loss(
         return loss_fn(functional_call(model, p, (x,)), y)
 
     def one_task(p: Params, xs: torch.Tensor, ys: torch.Tensor, xq: torch.Tensor, yq: torch.Tensor) -> torch.Tensor:
+        if init is not None:
+            p = dict(init(p, xs, ys))
         for _ in range(steps):
             g = grad(loss_at)(p, xs, ys)
             if first_order:
@@ -206,3 +221,41 @@ def finite_difference(
         tensor[index] = old
     plus, minus = values
     return (plus - minus) / (2 * eps)
+
+
+def prototype_head_init(
+    model: nn.Sequential, n_way: int
+) -> Callable[[Params, torch.Tensor, torch.Tensor], Params]:
+    """Proto-MAML's per-task start: the output layer written down from the support prototypes.
+
+    Triantafillou et al. (2020, "Meta-Dataset") initialise the last linear layer of
+    a MAML classifier, for each task, as the prototypical-network head ``W = 2 c``,
+    ``b = -||c||^2`` (``c``: the ``(N, D)`` prototypes, the mean embeddings of the support set
+    by class), then adapt the whole network in the inner loop. The returned function is written
+    with one-hot products only, so it runs under ``vmap`` (pass it as ``init`` to
+    :func:`vmap_meta_loss`); it does not check that every class has a support example.
+
+    Args:
+        model: a ``Sequential`` whose last module is an ``nn.Linear(D, n_way)`` on top of an
+            embedding trunk ``model[:-1]`` mapping ``(S, ...)`` to ``(S, D)``.
+        n_way: ``N``; support labels are ``0..N-1``.
+
+    Returns:
+        ``init(params, x_support, y_support) -> params``, with the last layer's weight ``(N, D)``
+        and bias ``(N,)`` replaced (the other entries are passed through).
+    """
+    if not isinstance(model, nn.Sequential) or not isinstance(model[-1], nn.Linear):
+        raise TypeError(f"model must be a Sequential ending in nn.Linear, got {type(model).__name__}")
+    if model[-1].out_features != n_way:
+        raise ValueError(f"the last layer must have n_way={n_way} outputs, got {model[-1].out_features}")
+    head = list(model._modules)[-1]
+    trunk = model[:-1]  # the same module names as in model, so params' keys work for it
+
+    def init(params: Params, x_support: torch.Tensor, y_support: torch.Tensor) -> Params:
+        trunk_params = {k: v for k, v in params.items() if not k.startswith(head + ".")}
+        emb = functional_call(trunk, trunk_params, (x_support,))  # (S, D)
+        one_hot = (y_support[:, None] == torch.arange(n_way, device=y_support.device)).to(emb.dtype)  # (S, N)
+        protos = (one_hot.T @ emb) / one_hot.sum(0)[:, None]  # (N, S) @ (S, D) -> (N, D)
+        return {**params, f"{head}.weight": 2 * protos, f"{head}.bias": -(protos**2).sum(1)}
+
+    return init
