@@ -192,6 +192,23 @@ def test_train_gan_agrees_with_a_hand_written_loop(loss):
     assert h["step"] == [1.0, 2.0, 3.0, 4.0, 5.0]
 
 
+@pytest.mark.parametrize("loss", ["saturating", "non-saturating"])
+def test_train_gan_fused_adam_agrees_with_the_default(loss):
+    runs = []
+    for fused in (False, True):
+        G, D = _ring_players()
+        torch.manual_seed(1)
+        h = gan.train_gan(G, D, _ring_real, _ring_latent, 5, loss=loss, batch_size=32, d_steps=2, lr_g=1e-3,
+                          lr_d=1e-3, log_every=1, fused=fused)
+        runs.append((list(G.parameters()) + list(D.parameters()), h))
+    (p_loop, h_loop), (p_fused, h_fused) = runs
+    assert any(not torch.equal(a, b) for a, b in zip(p_loop, _ring_players()[0].parameters()))  # it trained
+    for a, b in zip(p_loop, p_fused):
+        assert torch.allclose(a, b, atol=1e-5)
+    assert h_loop["step"] == h_fused["step"]
+    assert torch.allclose(torch.tensor(h_loop["g_loss"]), torch.tensor(h_fused["g_loss"]), atol=1e-5)
+
+
 def test_train_gan_wgan_clips_and_moves_the_critic():
     torch.manual_seed(0)
     G, D = gan.mlp_generator(2, 16), gan.mlp_discriminator(2, 16)

@@ -46,6 +46,7 @@ def train_gan(
     history: History | None = None,
     optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer] | None = None,
     device: torch.device | str | None = None,
+    fused: bool = False,
 ) -> History:
     """Train a GAN (or a WGAN) for ``steps`` generator updates.
 
@@ -69,6 +70,12 @@ def train_gan(
             Adam (or RMSprop for ``"wgan"``) is made from ``lr_g``, ``lr_d`` and ``betas``.
         device: where to train; the models are moved there and every sampled batch follows.
             Default: the generator's device (the samplers' tensors are moved to it).
+        fused: make the two Adam optimisers with ``fused=True``: the same update, computed for
+            all parameters at once instead of in a Python loop over them: 1.5-2.5x faster per
+            step for the 64-unit MLPs of the toy GANs on a (shared, busy) CPU. It agrees with the default
+            implementation to rounding (so long runs drift apart in their last digits). Ignored
+            for ``"wgan"`` (torch's RMSprop has no fused implementation) and when
+            ``optimizers`` is given.
 
     Returns:
         A :class:`dlbook.History` with one entry per record: ``step``, ``d_loss``, ``g_loss``,
@@ -90,8 +97,9 @@ def train_gan(
         opt_g = torch.optim.RMSprop(generator.parameters(), lr=lr_g)
         opt_d = torch.optim.RMSprop(discriminator.parameters(), lr=lr_d)
     else:
-        opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas)
-        opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas)
+        extra = {"fused": True} if fused else {}  # default: torch's choice (a loop over parameters on a CPU)
+        opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas, **extra)
+        opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas, **extra)
 
     def on_device(batch):
         if isinstance(batch, tuple):
