@@ -71,11 +71,10 @@ def train_gan(
         device: where to train; the models are moved there and every sampled batch follows.
             Default: the generator's device (the samplers' tensors are moved to it).
         fused: make the two Adam optimisers with ``fused=True``: the same update, computed for
-            all parameters at once instead of in a Python loop over them: 1.5-2.5x faster per
-            step for the 64-unit MLPs of the toy GANs on a (shared, busy) CPU. It agrees with the default
-            implementation to rounding (so long runs drift apart in their last digits). Ignored
-            for ``"wgan"`` (torch's RMSprop has no fused implementation) and when
-            ``optimizers`` is given.
+            all parameters at once instead of in a Python loop over them, which is faster for
+            small networks such as the toy GANs' MLPs. It agrees with the default implementation
+            to rounding (so long runs drift apart in their last digits). Ignored for ``"wgan"``
+            (torch's RMSprop has no fused implementation) and when ``optimizers`` is given.
 
     Returns:
         A :class:`dlbook.History` with one entry per record: ``step``, ``d_loss``, ``g_loss``,
