@@ -4,7 +4,7 @@ The notebook `chapters/03_cnn/05_vgg_googlenet` trains the models of `dlbook.cnn
 (LeNet-5, AlexNet, VGG, GoogLeNet, ResNet-8, DenseNet) on the digits and tabulates parameters,
 multiply-adds and accuracy; timings change with the machine, so they are measured here instead of
 being stored in the notebook. One epoch is `dlbook.fit` over the 1,079 training digits (batch 32,
-Adam) plus the validation pass, exactly as in the notebook. The figures are the median of a few
+Adam), with no validation pass, exactly as in the notebook. The figures are the median of a few
 epochs after one warm-up epoch, in wall-clock seconds and as a ratio to LeNet-5's epoch.
 """
 
@@ -30,7 +30,7 @@ def epoch_seconds(build, size: int, repeats: int) -> float:
     times = []
     for i in range(repeats + 1):
         start = time.perf_counter()
-        dlbook.fit(model, loss_fn, opt, loaders.train, loaders.val, epochs=1, metrics=metrics)
+        dlbook.fit(model, loss_fn, opt, loaders.train, epochs=1, metrics=metrics)  # no validation pass, as the notebook
         if i:  # the first epoch warms up the allocator and the kernels
             times.append(time.perf_counter() - start)
     return statistics.median(times)
