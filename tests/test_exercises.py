@@ -1,8 +1,8 @@
 """The graded exercises: masters, generated student notebooks, public and hidden tests.
 
-Grading runs 16 Jupyter kernels, two at a time (about four minutes on two shared cores): per
-exercise, the master for the reference answers, then the master, the blank student notebook
-and a tampering notebook as submissions. The rest is fast.
+Grading runs four Jupyter kernels per exercise, two at a time (about six minutes for the 13
+exercises on two shared cores): the master for the reference answers, then the master, the
+blank student notebook and a tampering notebook as submissions. The rest is fast.
 """
 
 from __future__ import annotations

@@ -425,6 +425,64 @@ def test_a_loop_that_ignores_interrupts_hits_the_hard_limit(tmp_path, sandbox):
     assert all(_dead(pid) for pid in killed), "the kernel of a timed-out submission must be killed"
 
 
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+GRADE_IN_A_CHILD = """
+import json, sys
+from dlbook import grading
+grading.grade_submission(sys.argv[1], json.loads(sys.argv[2]), timeout=600, cell_timeout=300)
+"""
+
+
+def test_a_killed_grader_takes_its_sandboxes_with_it(tmp_path, sandbox):
+    """A grader killed outright (SIGKILL: no clean-up runs) must not leave a submission running,
+    here one that sleeps and ignores interrupts, which no resource limit would ever end."""
+    nb = _tiny_notebook(
+        tmp_path / "sleeper.ipynb",
+        "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.5)",
+    )
+    grader = subprocess.Popen([sys.executable, "-c", GRADE_IN_A_CHILD, str(nb), json.dumps(TINY_TESTS)])
+    try:
+        deadline = time.monotonic() + 90
+        tree: list[int] = []
+        while time.monotonic() < deadline:
+            tree = _descendants(grader.pid)
+            if any(b"ipykernel" in Path(f"/proc/{p}/cmdline").read_bytes() for p in tree
+                   if Path(f"/proc/{p}/cmdline").exists()):
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"the submission's kernel did not start in 90 s (grader's tree: {tree})")
+        time.sleep(1)
+        tree = _descendants(grader.pid)
+    finally:
+        grader.kill()
+        grader.wait()
+    alive = [pid for pid in tree if not _dead(pid)]
+    assert not alive, f"processes of a killed grader still running: {alive}"
+    # Its control groups (where the machine gives the grader some) go when the next grader makes its own.
+    left = lambda: sorted(Path("/sys/fs/cgroup").rglob(f"dlbook-{grader.pid}-*"))  # noqa: E731
+    had = left()
+    group = _isolation.Cgroup.create(None, 64)
+    if group is not None:
+        group.remove()
+    assert not left(), f"a killed grader's control groups were left behind: {had}"
+
+
 def test_a_submission_over_its_memory_limit_fails_alone(tmp_path, sandbox):
     nb = _tiny_notebook(tmp_path / "hungry.ipynb", "x = 1", "big = bytearray(3 * 2**30)")
     r = grading.grade_submission(nb, TINY_TESTS, timeout=60, memory_mb=2048)

@@ -259,9 +259,27 @@ class Cgroup:
                     time.sleep(0.1)
 
     @classmethod
+    def remove_stale(cls, parent: Path) -> list[Path]:
+        """Remove the submission groups under ``parent`` whose grader is no longer running (a
+        grader killed outright leaves its groups behind), killing anything still in them.
+        Returns the groups removed."""
+        removed = []
+        for d in parent.glob("dlbook-*-*"):
+            owner = d.name.split("-")[1]
+            if not owner.isdigit() or Path(f"/proc/{owner}").exists() or not d.is_dir():
+                continue
+            group = cls("v1", [d])
+            group.kill()
+            group.remove(seconds=2.0)
+            if not d.exists():
+                removed.append(d)
+        return removed
+
+    @classmethod
     def create(cls, memory_mb: float | None, pids_max: int) -> Cgroup | None:
         """Make a submission's groups under this process's own; None where the machine does not
-        let us (no controller, no permission)."""
+        let us (no controller, no permission). First removes the groups that graders no longer
+        running left there (:meth:`remove_stale`)."""
         groups, mounts = _own_groups(), _mounts()
         name = f"dlbook-{os.getpid()}-{secrets.token_hex(4)}"
         memory = int(memory_mb * 2**20) if memory_mb else None
@@ -269,6 +287,7 @@ class Cgroup:
             if fstype != "cgroup2" or "" not in groups:
                 continue
             parent = _V2_PARENT.setdefault(point, Path(point + groups[""]))
+            cls.remove_stale(parent)
             try:
                 offered = set((parent / "cgroup.controllers").read_text().split())
             except OSError:
@@ -300,6 +319,7 @@ class Cgroup:
             if point is None or controller not in groups:
                 break
             d = Path(point + groups[controller]) / name
+            cls.remove_stale(d.parent)
             try:
                 d.mkdir()
                 dirs.append(d)

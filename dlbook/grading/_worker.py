@@ -217,5 +217,32 @@ def _status(timed_out: str, errors: list[tuple[int, str, str]]) -> str:
     return "ok"
 
 
+def _die_with_grader(grader_pid: int | None) -> None:
+    """Ask Linux to SIGKILL this worker when the grader that started it dies.
+
+    The worker runs in a session of its own (so that the grader can kill it and all it started
+    as a group), so a grader killed outright (SIGTERM, SIGKILL, a closed terminal) would leave it
+    running, with its sandboxed kernel, until the kernel's own limits end it; a cell that sleeps
+    and ignores interrupts has none that fire. With this, the worker dies with the grader, and
+    bubblewrap (``--die-with-parent``) takes the sandbox and everything in it down with the
+    worker. Linux sends the signal when the *thread* that started the worker exits: the grader
+    starts each worker from a thread that waits for it. Elsewhere this does nothing.
+    """
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+            return
+    except (OSError, AttributeError):  # not Linux
+        return
+    if grader_pid is not None and os.getppid() != grader_pid:  # it died before the request
+        os._exit(1)
+
+
 if __name__ == "__main__":
-    sys.exit(run(json.loads(sys.stdin.read())))
+    _job = json.loads(sys.stdin.read())
+    _die_with_grader(_job.get("grader_pid"))
+    sys.exit(run(_job))

@@ -526,6 +526,7 @@ def _execute(notebook: Path, hidden: HiddenTests, timeout: float, cell_timeout: 
                     "cpu_seconds": timeout, "file_mb": file_mb, "nproc": nproc, "bwrap": bwrap,
                     "uid": uid, "gid": uid, "home": home,
                     "cgroup_procs": group.procs_files if group else []},
+        "grader_pid": os.getpid(),  # the worker dies with this process (_worker._die_with_grader)
     }
     proc = subprocess.Popen(
         [sys.executable, "-I", str(HERE / "_worker.py")],
