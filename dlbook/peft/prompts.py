@@ -152,20 +152,30 @@ class PrefixEncoder(nn.Module):
         dim: ``E``.
         reparameterize: use the MLP.
         hidden: the MLP's width (default ``E``).
+        init: the starting prefix ``(L, 2, P, E)`` without ``reparameterize`` (default
+            ``N(0, 0.1^2)``), e.g. the keys and values of real tokens
+            (:func:`dlbook.peft.llama_prefix_from_tokens`).
     """
 
     def __init__(self, num_layers: int, num_tokens: int, dim: int, reparameterize: bool = True,
-                 hidden: int | None = None):
+                 hidden: int | None = None, init: torch.Tensor | None = None):
         super().__init__()
         P = _check_tokens(num_tokens)
+        if not isinstance(num_layers, int) or isinstance(num_layers, bool) or num_layers <= 0:
+            raise ValueError(f"num_layers must be a positive int, got {num_layers!r}")
         self.shape = (num_layers, 2, P, dim)
         self.reparameterize = reparameterize
+        if init is not None:
+            if reparameterize:
+                raise ValueError("init sets the prefix itself: use it with reparameterize=False")
+            if tuple(init.shape) != self.shape:
+                raise ValueError(f"init must have shape {self.shape}, got {tuple(init.shape)}")
         if reparameterize:
             H = dim if hidden is None else hidden
             self.inputs = nn.Parameter(torch.randn(P, dim))
             self.mlp = nn.Sequential(nn.Linear(dim, H), nn.Tanh(), nn.Linear(H, 2 * num_layers * dim))
         else:
-            self.prefix = nn.Parameter(0.1 * torch.randn(*self.shape))
+            self.prefix = nn.Parameter(init.detach().clone().float() if init is not None else 0.1 * torch.randn(*self.shape))
 
     def forward(self) -> torch.Tensor:
         if not self.reparameterize:
@@ -205,7 +215,16 @@ def prefix_tuning(model: nn.Module, num_tokens: int, reparameterize: bool = True
     """Split the attention of ``within`` (default ``model``) into :class:`PeftAttention` s if needed,
     freeze ``within``, and return a :class:`PrefixModel` with a fresh :class:`PrefixEncoder`
     (prefix-tuning with ``reparameterize``, P-tuning v2 without). Unfreeze a task head afterwards
-    if it lies inside ``within``."""
+    if it lies inside ``within``.
+
+    For a :class:`dlbook.llm.Llama` (``within`` None or the model itself) this returns
+    :func:`dlbook.peft.llama_prefix_tuning`'s :class:`~dlbook.peft.LlamaPrefixModel` instead: the
+    prefix goes into the model's key/value cache (grouped-query shapes, no RoPE on the prefix)."""
+    from ..llm.model import Llama
+    from .llama import llama_prefix_tuning
+
+    if isinstance(model, Llama) and within in (None, model):
+        return llama_prefix_tuning(model, num_tokens, reparameterize, hidden)
     within = model if within is None else within
     if not any(isinstance(m, PeftAttention) for m in within.modules()):
         split_qkv(within)
