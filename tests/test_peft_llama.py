@@ -156,5 +156,7 @@ def test_llama_prefix_errors_are_clear():
             model(_ids(), base.new_cache(3, 5))
     with pytest.raises(ValueError, match="needs a cache"):
         model(_ids(), start_pos=1)
+    with pytest.raises(ValueError, match="without within"):
+        peft.prefix_tuning(nn.Sequential(base), 3)
     with pytest.raises(ValueError, match="o_proj"):                 # chapter 5's default names list the LLaMA's
         peft.apply_adapters(_llama())

@@ -226,6 +226,9 @@ def prefix_tuning(model: nn.Module, num_tokens: int, reparameterize: bool = True
     if isinstance(model, Llama) and within in (None, model):
         return llama_prefix_tuning(model, num_tokens, reparameterize, hidden)
     within = model if within is None else within
+    if isinstance(within, Llama) or any(isinstance(m, Llama) for m in within.modules()):
+        raise ValueError("for a dlbook.llm.Llama call prefix_tuning(llama, ...) on the Llama itself, without within "
+                         "(its prefix goes into the key/value cache: dlbook.peft.llama_prefix_tuning)")
     if not any(isinstance(m, PeftAttention) for m in within.modules()):
         split_qkv(within)
     attentions = [m for m in within.modules() if isinstance(m, PeftAttention)]
