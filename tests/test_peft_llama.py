@@ -131,7 +131,12 @@ def test_prompt_and_p_tuning_on_a_llama_insert_soft_tokens_in_front():
     ptuned = peft.PromptedModel(base, base.embed_tokens, peft.PromptEncoder(2, 16, hidden=8), slot_id=0, insert_at=0)
     ptuned(ids).sum().backward()
     assert ptuned.prompt.inputs.grad is not None and base.embed_tokens.weight.grad is None
-    assert len(decoding.complete(ptuned, [[1, 2]], 3, greedy=True)[0]) == 3
+    prompts = [[1, 2], [3, 4, 5], [6, 7]]                            # decoding reads the wrapped Llama's cache
+    assert callable(ptuned.new_cache) and not hasattr(peft.PromptedModel(nn.Sequential(base.embed_tokens),
+                                                                         base.embed_tokens, prompt, 0), "new_cache")
+    out = decoding.complete(ptuned, prompts, 4, greedy=True)
+    assert out == decoding.complete(ptuned, prompts, 4, greedy=True, use_cache=False)
+    assert [len(o) for o in out] == [4, 4, 4]
 
 
 def test_llama_prefix_errors_are_clear():

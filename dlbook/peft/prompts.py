@@ -95,6 +95,11 @@ class PromptedModel(nn.Module):
     (its pooled vector feeds the head) and the prompt right after it, as in P-tuning's templates.
     The slot id must not be the padding id (padding is masked out of attention).
 
+    A model with a key/value cache (:class:`dlbook.llm.Llama`) can decode through the wrapper with
+    its cache: ``forward(ids, cache, start_pos)`` inserts the prompt at ``start_pos=0`` and shifts
+    later positions by ``P``, and :attr:`new_cache` makes a cache ``P`` positions longer, so
+    :func:`dlbook.llm.decoding.complete` reads each prompt once instead of re-running it per token.
+
     Args:
         model: takes ``ids (B, T)`` (e.g. a :class:`dlbook.bert.BertClassifier`); not frozen here.
         embedding: the ``nn.Embedding`` inside ``model`` that embeds the ids.
@@ -113,7 +118,22 @@ class PromptedModel(nn.Module):
         self.model, self.prompt = model, prompt
         self.slot_id, self.insert_at = slot_id, insert_at
         self._active: torch.Tensor | None = None
+        with torch.no_grad():
+            self.num_tokens: int = prompt().shape[0]                 # P
         embedding.register_forward_hook(self._replace)
+
+    @property
+    def new_cache(self):
+        """The wrapped model's ``new_cache(batch_size=1, max_len=None, dtype=None)``, with ``P`` more
+        positions (``max_len`` counts the real tokens; None: ``model.config.max_seq_len``). Absent
+        (``AttributeError``) when the model has no cache."""
+        make = getattr(self.model, "new_cache", None)
+        if not callable(make):
+            raise AttributeError(f"{type(self.model).__name__} has no new_cache")
+
+        def new_cache(batch_size: int = 1, max_len: int | None = None, dtype: torch.dtype | None = None):
+            return make(batch_size, self.num_tokens + (max_len or self.model.config.max_seq_len), dtype)
+        return new_cache
 
     def _replace(self, module: nn.Module, inputs: tuple, out: torch.Tensor) -> torch.Tensor | None:
         if self._active is None:                                     # the embedding used outside this wrapper
@@ -125,7 +145,19 @@ class PromptedModel(nn.Module):
         p = p.to(out.dtype).expand(out.shape[0], P, out.shape[-1])   # (B, P, E)
         return torch.cat([out[:, :i], p, out[:, i + P:]], dim=1)     # (B, T + P, E)
 
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, cache=None, start_pos: int | None = None) -> torch.Tensor:
+        """``ids (B, T)`` -> ``model(ids')`` (``(B, T + P, ...)`` for an LM). With a ``cache`` (from
+        :attr:`new_cache`), ``start_pos`` (default: what the cache holds, less ``P``) counts real
+        tokens: at 0 the prompt is inserted; later ids are passed on at ``start_pos + P``."""
+        extra: tuple = ()
+        if cache is not None or start_pos is not None:
+            if cache is None:
+                raise ValueError(f"start_pos={start_pos} needs a cache holding the earlier positions")
+            if start_pos is None:
+                start_pos = max(cache.length - self.num_tokens, 0)
+            if start_pos > 0:
+                return self.model(ids, cache, start_pos + self.num_tokens)  # after the prompt
+            extra = (cache, 0)
         if ids.dim() != 2 or not 0 <= self.insert_at <= ids.shape[1]:
             raise ValueError(f"ids must be (B, T) with T >= insert_at={self.insert_at}, got {tuple(ids.shape)}")
         self._active = self.prompt()                                 # (P, E), computed once per batch
@@ -133,7 +165,7 @@ class PromptedModel(nn.Module):
         fill = torch.full((B, P), self.slot_id, dtype=ids.dtype, device=ids.device)
         ids = torch.cat([ids[:, :self.insert_at], fill, ids[:, self.insert_at:]], dim=1)  # (B, T + P)
         try:
-            return self.model(ids)
+            return self.model(ids, *extra)
         finally:
             self._active = None
 
