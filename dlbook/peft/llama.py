@@ -15,6 +15,15 @@ the prefix as ``past_key_values``), the learned prefix keys get no rotary embedd
 free vectors, not the keys of tokens at some position. With grouped-query attention a layer has
 ``H_kv`` key/value heads of size ``D``, so the prefix is ``(L, 2, P, H_kv D)``.
 
+Example (prefix-tuning a shipped date llama, then greedy decoding through the wrapper)::
+
+    from dlbook import peft
+    from dlbook.llm import date_llamas, decoding
+    llama = date_llamas.load_date_llamas()[64]
+    model = peft.prefix_tuning(llama, 8)              # a LlamaPrefixModel; the Llama is frozen
+    logits = model(ids)                               # (B, T, V); gradients reach model.encoder only
+    decoding.complete(model, prompts, 11, greedy=True)
+
 Shapes: ``B`` batch, ``T`` tokens, ``P`` prefix length, ``L`` layers, ``H_kv`` key/value heads,
 ``D`` head size, ``V`` vocabulary.
 """
