@@ -11,6 +11,9 @@ parameters of a frozen pre-trained model.
 - :mod:`~dlbook.peft.prompts`: :class:`SoftPrompt` (Lester et al., 2021), :class:`PromptEncoder`
   (P-tuning, Liu et al., 2021), :class:`PromptedModel`, :class:`PrefixEncoder` and
   :func:`prefix_tuning` (Li & Liang, 2021; P-tuning v2, Liu et al., 2022);
+- :mod:`~dlbook.peft.llama`: :class:`LlamaPrefixModel`, :func:`llama_prefix_tuning`,
+  :func:`llama_prefix_from_tokens` (prefix-tuning and P-tuning v2 on :class:`dlbook.llm.Llama`
+  through its key/value cache) and :data:`LLAMA_TARGETS` (its seven linear layers);
 - :mod:`~dlbook.peft.attention`: :class:`PeftAttention`, :func:`split_qkv` (separate ``q``, ``k``,
   ``v`` layers and a prefix for :class:`dlbook.attention.MultiHeadAttention`).
 
@@ -26,16 +29,17 @@ Quick start (LoRA on the mini BERT's queries and values)::
 from .adalora import RankAllocator, SVDLinear, apply_adalora, orthogonal_regularization, rank_pattern
 from .adapters import Adapter, AdaptedLinear, apply_adapters, apply_bitfit
 from .attention import PeftAttention, split_qkv
+from .llama import LLAMA_TARGETS, LlamaPrefixModel, llama_prefix_from_tokens, llama_prefix_tuning
 from .lora import LoRALinear, apply_lora, count_trainable, match_modules, merge_lora, quantize_linears, replace_module
 from .tasks import first_half_topics
 from .prompts import PrefixEncoder, PrefixModel, PromptedModel, PromptEncoder, SoftPrompt, prefix_tuning
 
 __all__ = [
-    "Adapter", "AdaptedLinear", "LoRALinear", "PeftAttention", "PrefixEncoder", "PrefixModel", "PromptEncoder",
-    "PromptedModel", "RankAllocator", "SVDLinear", "SoftPrompt",
+    "Adapter", "AdaptedLinear", "LLAMA_TARGETS", "LlamaPrefixModel", "LoRALinear", "PeftAttention", "PrefixEncoder",
+    "PrefixModel", "PromptEncoder", "PromptedModel", "RankAllocator", "SVDLinear", "SoftPrompt",
     "adam_state_bytes", "apply_adalora", "apply_adapters", "apply_bitfit", "apply_lora", "count_trainable",
-    "match_modules", "merge_lora", "orthogonal_regularization", "prefix_tuning", "quantize_linears", "rank_pattern",
-    "replace_module", "split_qkv",
+    "llama_prefix_from_tokens", "llama_prefix_tuning", "match_modules", "merge_lora", "orthogonal_regularization",
+    "prefix_tuning", "quantize_linears", "rank_pattern", "replace_module", "split_qkv",
 ]
 
 

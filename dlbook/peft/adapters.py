@@ -16,9 +16,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..llm.model import RMSNorm
 from .lora import match_modules, replace_module
 
 __all__ = ["Adapter", "AdaptedLinear", "apply_adapters", "apply_bitfit"]
+
+_NORMS = (nn.LayerNorm, RMSNorm) + ((nn.RMSNorm,) if hasattr(nn, "RMSNorm") else ())  # torch >= 2.4 has nn.RMSNorm
 
 
 class Adapter(nn.Module):
@@ -70,8 +73,10 @@ class AdaptedLinear(nn.Module):
 def apply_adapters(model: nn.Module, target_modules: str | Iterable[str] = ("out_proj", "linear2"),
                    bottleneck: int = 8, init_std: float = 1e-2, train_layernorm: bool = True) -> list[str]:
     """Freeze ``model`` and put an :class:`Adapter` after each selected Linear layer (default: the
-    attention's output projection and the FFN's second layer, Houlsby's two places). With
-    ``train_layernorm`` the LayerNorms train too, as in the paper. Returns the adapted names."""
+    attention's output projection and the FFN's second layer, Houlsby's two places, as chapter 5's
+    modules name them; for a :class:`dlbook.llm.Llama` pass ``("o_proj", "down_proj")``). With
+    ``train_layernorm`` the LayerNorms (and a LLaMA's RMSNorms) train too, as in the paper. Returns
+    the adapted names."""
     names = match_modules(model, target_modules)
     for n in names:
         if not isinstance(model.get_submodule(n), nn.Linear):
@@ -81,7 +86,7 @@ def apply_adapters(model: nn.Module, target_modules: str | Iterable[str] = ("out
         replace_module(model, n, AdaptedLinear(model.get_submodule(n), bottleneck, init_std))
     if train_layernorm:
         for m in model.modules():
-            if isinstance(m, nn.LayerNorm):
+            if isinstance(m, _NORMS):
                 m.requires_grad_(True)
     return names
 
@@ -98,5 +103,6 @@ def apply_bitfit(model: nn.Module) -> list[str]:
         if p.requires_grad:
             names.append(n)
     if not names:
-        raise ValueError(f"{type(model).__name__} has no bias parameters: BitFit has nothing to train")
+        raise ValueError(f"{type(model).__name__} has no bias parameters: BitFit has nothing to train "
+                         f"(a LLaMA-style model, e.g. dlbook.llm.Llama, has no biases at all)")
     return names

@@ -95,6 +95,11 @@ class PromptedModel(nn.Module):
     (its pooled vector feeds the head) and the prompt right after it, as in P-tuning's templates.
     The slot id must not be the padding id (padding is masked out of attention).
 
+    A model with a key/value cache (:class:`dlbook.llm.Llama`) can decode through the wrapper with
+    its cache: ``forward(ids, cache, start_pos)`` inserts the prompt at ``start_pos=0`` and shifts
+    later positions by ``P``, and :attr:`new_cache` makes a cache ``P`` positions longer, so
+    :func:`dlbook.llm.decoding.complete` reads each prompt once instead of re-running it per token.
+
     Args:
         model: takes ``ids (B, T)`` (e.g. a :class:`dlbook.bert.BertClassifier`); not frozen here.
         embedding: the ``nn.Embedding`` inside ``model`` that embeds the ids.
@@ -113,7 +118,22 @@ class PromptedModel(nn.Module):
         self.model, self.prompt = model, prompt
         self.slot_id, self.insert_at = slot_id, insert_at
         self._active: torch.Tensor | None = None
+        with torch.no_grad():
+            self.num_tokens: int = prompt().shape[0]                 # P
         embedding.register_forward_hook(self._replace)
+
+    @property
+    def new_cache(self):
+        """The wrapped model's ``new_cache(batch_size=1, max_len=None, dtype=None)``, with ``P`` more
+        positions (``max_len`` counts the real tokens; None: ``model.config.max_seq_len``). Absent
+        (``AttributeError``) when the model has no cache."""
+        make = getattr(self.model, "new_cache", None)
+        if not callable(make):
+            raise AttributeError(f"{type(self.model).__name__} has no new_cache")
+
+        def new_cache(batch_size: int = 1, max_len: int | None = None, dtype: torch.dtype | None = None):
+            return make(batch_size, self.num_tokens + (max_len or self.model.config.max_seq_len), dtype)
+        return new_cache
 
     def _replace(self, module: nn.Module, inputs: tuple, out: torch.Tensor) -> torch.Tensor | None:
         if self._active is None:                                     # the embedding used outside this wrapper
@@ -125,7 +145,19 @@ class PromptedModel(nn.Module):
         p = p.to(out.dtype).expand(out.shape[0], P, out.shape[-1])   # (B, P, E)
         return torch.cat([out[:, :i], p, out[:, i + P:]], dim=1)     # (B, T + P, E)
 
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, cache=None, start_pos: int | None = None) -> torch.Tensor:
+        """``ids (B, T)`` -> ``model(ids')`` (``(B, T + P, ...)`` for an LM). With a ``cache`` (from
+        :attr:`new_cache`), ``start_pos`` (default: what the cache holds, less ``P``) counts real
+        tokens: at 0 the prompt is inserted; later ids are passed on at ``start_pos + P``."""
+        extra: tuple = ()
+        if cache is not None or start_pos is not None:
+            if cache is None:
+                raise ValueError(f"start_pos={start_pos} needs a cache holding the earlier positions")
+            if start_pos is None:
+                start_pos = max(cache.length - self.num_tokens, 0)
+            if start_pos > 0:
+                return self.model(ids, cache, start_pos + self.num_tokens)  # after the prompt
+            extra = (cache, 0)
         if ids.dim() != 2 or not 0 <= self.insert_at <= ids.shape[1]:
             raise ValueError(f"ids must be (B, T) with T >= insert_at={self.insert_at}, got {tuple(ids.shape)}")
         self._active = self.prompt()                                 # (P, E), computed once per batch
@@ -133,7 +165,7 @@ class PromptedModel(nn.Module):
         fill = torch.full((B, P), self.slot_id, dtype=ids.dtype, device=ids.device)
         ids = torch.cat([ids[:, :self.insert_at], fill, ids[:, self.insert_at:]], dim=1)  # (B, T + P)
         try:
-            return self.model(ids)
+            return self.model(ids, *extra)
         finally:
             self._active = None
 
@@ -152,20 +184,30 @@ class PrefixEncoder(nn.Module):
         dim: ``E``.
         reparameterize: use the MLP.
         hidden: the MLP's width (default ``E``).
+        init: the starting prefix ``(L, 2, P, E)`` without ``reparameterize`` (default
+            ``N(0, 0.1^2)``), e.g. the keys and values of real tokens
+            (:func:`dlbook.peft.llama_prefix_from_tokens`).
     """
 
     def __init__(self, num_layers: int, num_tokens: int, dim: int, reparameterize: bool = True,
-                 hidden: int | None = None):
+                 hidden: int | None = None, init: torch.Tensor | None = None):
         super().__init__()
         P = _check_tokens(num_tokens)
+        if not isinstance(num_layers, int) or isinstance(num_layers, bool) or num_layers <= 0:
+            raise ValueError(f"num_layers must be a positive int, got {num_layers!r}")
         self.shape = (num_layers, 2, P, dim)
         self.reparameterize = reparameterize
+        if init is not None:
+            if reparameterize:
+                raise ValueError("init sets the prefix itself: use it with reparameterize=False")
+            if tuple(init.shape) != self.shape:
+                raise ValueError(f"init must have shape {self.shape}, got {tuple(init.shape)}")
         if reparameterize:
             H = dim if hidden is None else hidden
             self.inputs = nn.Parameter(torch.randn(P, dim))
             self.mlp = nn.Sequential(nn.Linear(dim, H), nn.Tanh(), nn.Linear(H, 2 * num_layers * dim))
         else:
-            self.prefix = nn.Parameter(0.1 * torch.randn(*self.shape))
+            self.prefix = nn.Parameter(init.detach().clone().float() if init is not None else 0.1 * torch.randn(*self.shape))
 
     def forward(self) -> torch.Tensor:
         if not self.reparameterize:
@@ -205,8 +247,20 @@ def prefix_tuning(model: nn.Module, num_tokens: int, reparameterize: bool = True
     """Split the attention of ``within`` (default ``model``) into :class:`PeftAttention` s if needed,
     freeze ``within``, and return a :class:`PrefixModel` with a fresh :class:`PrefixEncoder`
     (prefix-tuning with ``reparameterize``, P-tuning v2 without). Unfreeze a task head afterwards
-    if it lies inside ``within``."""
+    if it lies inside ``within``.
+
+    For a :class:`dlbook.llm.Llama` (``within`` None or the model itself) this returns
+    :func:`dlbook.peft.llama_prefix_tuning`'s :class:`~dlbook.peft.LlamaPrefixModel` instead: the
+    prefix goes into the model's key/value cache (grouped-query shapes, no RoPE on the prefix)."""
+    from ..llm.model import Llama
+    from .llama import llama_prefix_tuning
+
+    if isinstance(model, Llama) and within in (None, model):
+        return llama_prefix_tuning(model, num_tokens, reparameterize, hidden)
     within = model if within is None else within
+    if isinstance(within, Llama) or any(isinstance(m, Llama) for m in within.modules()):
+        raise ValueError("for a dlbook.llm.Llama call prefix_tuning(llama, ...) on the Llama itself, without within "
+                         "(its prefix goes into the key/value cache: dlbook.peft.llama_prefix_tuning)")
     if not any(isinstance(m, PeftAttention) for m in within.modules()):
         split_qkv(within)
     attentions = [m for m in within.modules() if isinstance(m, PeftAttention)]
