@@ -9,18 +9,22 @@ has ``step()`` and ``zero_grad()``, and so can be handed to :func:`dlbook.fit` i
 ``torch.optim`` optimiser. Per-parameter state lives in ``self.state[i]`` (``i`` = index of the
 parameter in ``self.params``).
 
+:func:`fused_adam_supported` says whether ``torch.optim.Adam(..., fused=True)`` runs on a device, for
+the notebooks and helpers that use torch's fused Adam where they can.
+
 Notation (per parameter tensor): ``p`` the parameter, ``g`` its gradient, ``lr`` the learning
 rate, ``t`` the step count starting at 1.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Iterable
 
 import torch
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "AdamW"]
+__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "AdamW", "fused_adam_supported"]
 
 
 def _check_number(name: str, value: float, low: float = 0.0, high: float | None = None, high_open: bool = True) -> float:
@@ -319,3 +323,51 @@ class AdamW(Adam):
     def __init__(self, params: Iterable[torch.Tensor], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+
+def fused_adam_supported(device: torch.device | str, dtype: torch.dtype = torch.float32) -> bool:
+    """Whether ``torch.optim.Adam(params, fused=True)`` can update ``dtype`` parameters on ``device``.
+
+    Fused Adam computes the same update as the default implementation in one kernel call for all
+    the parameters, instead of a loop over them: cheaper for small networks, equal to rounding (a
+    long run drifts apart in its last digits). Which devices have the kernel depends on the torch
+    build: torch 2.13, the version the course's stored outputs are made with, accepts floating-point
+    parameters on ``cpu``, ``cuda``, ``mps``, ``xpu``, ``hpu``, ``mtia`` and a registered
+    ``privateuse1`` backend, and raises ``RuntimeError`` elsewhere (``meta``, for one); a kernel may
+    also lack a dtype on a device (bfloat16 on ``mps`` in some versions). Rather than a list of device
+    names that goes stale with the next torch, this function asks the installed torch: it takes one
+    fused Adam step on a one-element tensor of ``dtype`` on ``device`` and reports whether that
+    worked. The answer is cached per device and dtype. A notebook that runs on a laptop's GPU, in
+    Colab and on a CPU in CI can then write ``fused=fused_adam_supported(device)``.
+
+    Args:
+        device: a ``torch.device`` or a device string (``"cpu"``, ``"cuda"``, ``"mps"``, ...).
+        dtype: the parameters' floating-point dtype (default float32).
+
+    Returns:
+        True when a fused Adam step ran on ``device`` for ``dtype``, else False.
+
+    Raises:
+        TypeError: if ``device`` is not a device or a string, or ``dtype`` is not a floating-point dtype.
+
+    Reference: Kingma and Ba (2015), "Adam: a method for stochastic optimization"; torch's
+    ``torch.optim.Adam`` documentation (``fused``).
+    """
+    if isinstance(device, str):
+        device = torch.device(device)  # an unknown name raises torch's own RuntimeError
+    if not isinstance(device, torch.device):
+        raise TypeError(f"device must be a torch.device or a string, got {device!r} ({type(device).__name__})")
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+    return _fused_adam_step_runs(str(device), dtype)
+
+
+@functools.lru_cache(maxsize=None)
+def _fused_adam_step_runs(device: str, dtype: torch.dtype) -> bool:
+    try:
+        p = torch.zeros(1, device=device, dtype=dtype, requires_grad=True)
+        p.grad = torch.ones_like(p)
+        torch.optim.Adam([p], fused=True).step()
+    except (RuntimeError, NotImplementedError):  # torch raises RuntimeError for an unsupported device or dtype
+        return False
+    return True

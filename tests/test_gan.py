@@ -364,3 +364,18 @@ def test_training_reproduces_the_shipped_weights(tool, weights, args, tmp_path):
     prefix = f"{args[1]}." if args else ""
     assert_tool_rebuilds(tool, getattr(g, weights), made_with, f"the shipped {weights}", tmp_path / "fresh.pt",
                          timeout=900, args=args, prefix=prefix)
+
+
+def test_train_gan_fused_falls_back_where_the_device_has_no_fused_adam(monkeypatch):
+    import dlbook.gan.train as gan_train
+
+    asked = []
+    monkeypatch.setattr(gan_train, "fused_adam_supported", lambda device: asked.append(device) or False)
+    runs = []
+    for fused in (False, True):
+        G, D = _ring_players()
+        torch.manual_seed(1)
+        gan.train_gan(G, D, _ring_real, _ring_latent, 3, batch_size=32, lr_g=1e-3, lr_d=1e-3, fused=fused)
+        runs.append(list(G.parameters()) + list(D.parameters()))
+    assert asked == [torch.device("cpu")]  # asked once, for the fused run, about the models' device
+    assert all(torch.equal(a, b) for a, b in zip(*runs))  # fell back to the default Adam: bit for bit

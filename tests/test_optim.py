@@ -157,3 +157,25 @@ def test_bad_params():
         optim.Adam([[1.0, 2.0]])
     with pytest.raises(ValueError, match=r"shape \(2,\) does not require gradients"):
         optim.Adam([torch.zeros(2)])
+
+
+def test_fused_adam_supported_agrees_with_what_torch_does():
+    for device, dtype in (("cpu", torch.float32), ("cpu", torch.float64), ("meta", torch.float32)):
+        p = torch.zeros(3, device=device, dtype=dtype, requires_grad=True)
+        p.grad = torch.ones_like(p)
+        try:
+            torch.optim.Adam([p], fused=True).step()
+            runs = True
+        except RuntimeError:
+            runs = False
+        assert optim.fused_adam_supported(device, dtype) is runs
+        assert optim.fused_adam_supported(torch.device(device), dtype) is runs
+    assert optim.fused_adam_supported("cpu")  # the course requires torch >= 2.4, which has the CPU kernel
+    assert not optim.fused_adam_supported("meta")  # no kernel: a fake device without data
+
+
+def test_fused_adam_supported_rejects_bad_input():
+    with pytest.raises(TypeError, match="device"):
+        optim.fused_adam_supported(3.5)
+    with pytest.raises(TypeError, match="floating-point"):
+        optim.fused_adam_supported("cpu", torch.int64)

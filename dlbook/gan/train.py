@@ -13,6 +13,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from ..optim import fused_adam_supported
 from ..train import History, _model_device
 from ..utils import check_positive_int
 from .losses import clip_weights, critic_loss, discriminator_loss, generator_loss, wgan_generator_loss
@@ -73,8 +74,10 @@ def train_gan(
         fused: make the two Adam optimisers with ``fused=True``: the same update, computed for
             all parameters at once instead of in a Python loop over them, which is faster for
             small networks such as the toy GANs' MLPs. It agrees with the default implementation
-            to rounding (so long runs drift apart in their last digits). Ignored for ``"wgan"``
-            (torch's RMSprop has no fused implementation) and when ``optimizers`` is given.
+            to rounding (so long runs drift apart in their last digits). Used only where
+            :func:`dlbook.optim.fused_adam_supported` says the device has torch's fused Adam (the
+            default Adam elsewhere); ignored for ``"wgan"`` (torch's RMSprop has no fused
+            implementation) and when ``optimizers`` is given.
 
     Returns:
         A :class:`dlbook.History` with one entry per record: ``step``, ``d_loss``, ``g_loss``,
@@ -96,7 +99,8 @@ def train_gan(
         opt_g = torch.optim.RMSprop(generator.parameters(), lr=lr_g)
         opt_d = torch.optim.RMSprop(discriminator.parameters(), lr=lr_d)
     else:
-        extra = {"fused": True} if fused else {}  # default: torch's choice (a loop over parameters on a CPU)
+        # default: torch's choice (a loop over parameters on a CPU)
+        extra = {"fused": True} if fused and fused_adam_supported(device) else {}
         opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas, **extra)
         opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas, **extra)
 
