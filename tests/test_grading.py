@@ -426,18 +426,11 @@ def test_a_loop_that_ignores_interrupts_hits_the_hard_limit(tmp_path, sandbox):
 
 
 def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
     found, todo = [], [pid]
     while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
+        children = batch._child_pids(todo.pop())   # the grader's own /proc scan
+        found += children
+        todo += children
     return found
 
 

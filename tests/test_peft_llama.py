@@ -137,6 +137,13 @@ def test_prompt_and_p_tuning_on_a_llama_insert_soft_tokens_in_front():
     out = decoding.complete(ptuned, prompts, 4, greedy=True)
     assert out == decoding.complete(ptuned, prompts, 4, greedy=True, use_cache=False)
     assert [len(o) for o in out] == [4, 4, 4]
+    inside = peft.PromptedModel(base, base.embed_tokens, prompt, slot_id=0, insert_at=1)  # after the first token
+    torch.testing.assert_close(inside(ids), base(torch.cat([ids[:, :1], z.expand(3, 2), ids[:, 1:]], dim=1)),
+                               rtol=0, atol=1e-6)
+    out = decoding.complete(inside, prompts, 4, greedy=True)
+    assert out == decoding.complete(inside, prompts, 4, greedy=True, use_cache=False)
+    with torch.no_grad(), pytest.raises(ValueError, match="start_pos must be >= 0"):
+        inside(ids[:, :1], inside.new_cache(3, 8), start_pos=-1)
 
 
 def test_llama_prefix_errors_are_clear():

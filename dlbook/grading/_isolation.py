@@ -259,16 +259,16 @@ class Cgroup:
                     time.sleep(0.1)
 
     @classmethod
-    def remove_stale(cls, parent: Path) -> list[Path]:
-        """Remove the submission groups under ``parent`` whose grader is no longer running (a
-        grader killed outright leaves its groups behind), killing anything still in them.
-        Returns the groups removed."""
+    def remove_stale(cls, parent: Path, kind: str) -> list[Path]:
+        """Remove the submission groups under ``parent`` (a cgroup ``kind`` "v2" or "v1" directory)
+        whose grader is no longer running (a grader killed outright leaves its groups behind),
+        killing anything still in them. Returns the groups removed."""
         removed = []
         for d in parent.glob("dlbook-*-*"):
             owner = d.name.split("-")[1]
             if not owner.isdigit() or Path(f"/proc/{owner}").exists() or not d.is_dir():
                 continue
-            group = cls("v1", [d])
+            group = cls(kind, [d])
             group.kill()
             group.remove(seconds=2.0)
             if not d.exists():
@@ -287,7 +287,7 @@ class Cgroup:
             if fstype != "cgroup2" or "" not in groups:
                 continue
             parent = _V2_PARENT.setdefault(point, Path(point + groups[""]))
-            cls.remove_stale(parent)
+            cls.remove_stale(parent, "v2")
             try:
                 offered = set((parent / "cgroup.controllers").read_text().split())
             except OSError:
@@ -319,7 +319,7 @@ class Cgroup:
             if point is None or controller not in groups:
                 break
             d = Path(point + groups[controller]) / name
-            cls.remove_stale(d.parent)
+            cls.remove_stale(d.parent, "v1")
             try:
                 d.mkdir()
                 dirs.append(d)

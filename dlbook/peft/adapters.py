@@ -21,7 +21,7 @@ from .lora import match_modules, replace_module
 
 __all__ = ["Adapter", "AdaptedLinear", "apply_adapters", "apply_bitfit"]
 
-_NORMS = (nn.LayerNorm, RMSNorm) + ((nn.RMSNorm,) if hasattr(nn, "RMSNorm") else ())  # torch >= 2.4 has nn.RMSNorm
+_NORMS = (nn.LayerNorm, RMSNorm, nn.RMSNorm)  # ours (chapter 10) and torch's (torch >= 2.4, the minimum)
 
 
 class Adapter(nn.Module):

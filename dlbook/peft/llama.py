@@ -34,7 +34,7 @@ import torch
 from torch import nn
 
 from ..llm.model import KVCache, Llama
-from .prompts import PrefixEncoder
+from .prompts import PrefixEncoder, _longer_cache, _real_start
 
 __all__ = ["LLAMA_TARGETS", "LlamaPrefixModel", "llama_prefix_from_tokens", "llama_prefix_tuning"]
 
@@ -119,7 +119,7 @@ class LlamaPrefixModel(nn.Module):
     def new_cache(self, batch_size: int = 1, max_len: int | None = None, dtype: torch.dtype | None = None) -> KVCache:
         """A :class:`~dlbook.llm.model.KVCache` for ``batch_size`` sequences of up to ``max_len``
         tokens (``config.max_seq_len`` when None) after the ``P`` prefix positions."""
-        return self.model.new_cache(batch_size, self.num_tokens + (max_len or self.model.config.max_seq_len), dtype)
+        return _longer_cache(self.model, self.num_tokens, batch_size, max_len, dtype)
 
     def forward(self, idx: torch.Tensor, cache: KVCache | None = None, start_pos: int | None = None) -> torch.Tensor:
         if idx.dim() != 2:
@@ -134,10 +134,7 @@ class LlamaPrefixModel(nn.Module):
         if torch.is_grad_enabled() and any(p.requires_grad for p in self.parameters()):
             raise RuntimeError("a KVCache is for decoding: call under torch.no_grad() (dlbook.llm.decoding does), "
                                "or train without a cache (the prefix then stays in the graph)")
-        if start_pos is None:
-            start_pos = max(cache.length - P, 0)
-        if start_pos < 0:
-            raise ValueError(f"start_pos must be >= 0, got {start_pos}")
+        start_pos = _real_start(cache, P, start_pos)
         if start_pos == 0:                                           # a new sequence: (re)write the prefix
             if cache.max_len < P + T or cache.batch_size != B:
                 raise ValueError(f"the cache holds {cache.batch_size} sequences of {cache.max_len} positions; a batch of "

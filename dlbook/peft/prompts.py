@@ -86,6 +86,23 @@ class PromptEncoder(nn.Module):
         return self.mlp(x)[0]                                        # (1, P, E) -> (P, E)
 
 
+def _longer_cache(model: nn.Module, num_tokens: int, batch_size: int = 1, max_len: int | None = None,
+                 dtype: torch.dtype | None = None):
+    """``model.new_cache`` with room for ``num_tokens`` (``P``) positions in front of ``max_len`` real
+    tokens (``model.config.max_seq_len`` when None): the cache of a model run behind a prompt or prefix."""
+    return model.new_cache(batch_size, num_tokens + (max_len or model.config.max_seq_len), dtype)
+
+
+def _real_start(cache, num_tokens: int, start_pos: int | None) -> int:
+    """``start_pos`` counted in real tokens; None: what ``cache`` holds less the ``P`` prompt or prefix
+    positions (0 for an empty cache). Raises on a negative ``start_pos``."""
+    if start_pos is None:
+        return max(cache.length - num_tokens, 0)
+    if start_pos < 0:
+        raise ValueError(f"start_pos must be >= 0, got {start_pos}")
+    return start_pos
+
+
 class PromptedModel(nn.Module):
     """A model of token ids with ``P`` soft tokens inserted at position ``insert_at`` of its input.
 
@@ -127,12 +144,11 @@ class PromptedModel(nn.Module):
         """The wrapped model's ``new_cache(batch_size=1, max_len=None, dtype=None)``, with ``P`` more
         positions (``max_len`` counts the real tokens; None: ``model.config.max_seq_len``). Absent
         (``AttributeError``) when the model has no cache."""
-        make = getattr(self.model, "new_cache", None)
-        if not callable(make):
+        if not callable(getattr(self.model, "new_cache", None)):
             raise AttributeError(f"{type(self.model).__name__} has no new_cache")
 
         def new_cache(batch_size: int = 1, max_len: int | None = None, dtype: torch.dtype | None = None):
-            return make(batch_size, self.num_tokens + (max_len or self.model.config.max_seq_len), dtype)
+            return _longer_cache(self.model, self.num_tokens, batch_size, max_len, dtype)
         return new_cache
 
     def _replace(self, module: nn.Module, inputs: tuple, out: torch.Tensor) -> torch.Tensor | None:
@@ -153,8 +169,7 @@ class PromptedModel(nn.Module):
         if cache is not None or start_pos is not None:
             if cache is None:
                 raise ValueError(f"start_pos={start_pos} needs a cache holding the earlier positions")
-            if start_pos is None:
-                start_pos = max(cache.length - self.num_tokens, 0)
+            start_pos = _real_start(cache, self.num_tokens, start_pos)
             if start_pos > 0:
                 return self.model(ids, cache, start_pos + self.num_tokens)  # after the prompt
             extra = (cache, 0)
