@@ -72,6 +72,21 @@ def test_alexnet_paper_counts():
     assert rows[-1].output_shape == (1000,)
 
 
+def test_alexnet_image_size_sizes_the_head_and_checks_input():
+    small = cnn.alexnet(num_classes=10, small=True)
+    at16 = cnn.alexnet(num_classes=10, small=True, image_size=16)
+    assert at16(torch.randn(2, 1, 16, 16)).shape == (2, 10)
+    # 16x16: the last pooling leaves 32 x 1 x 1 instead of 32 x 3 x 3, so only the first linear layer shrinks
+    assert cnn.count_params(small) - cnn.count_params(at16) == 32 * (9 - 1) * 128
+    assert cnn.count_params(cnn.alexnet(num_classes=10, small=True, image_size=32)) == cnn.count_params(small)
+    with pytest.raises(ValueError, match="expects input of shape"):
+        at16(torch.randn(2, 1, 32, 32))
+    with pytest.raises(ValueError, match="too small"):
+        cnn.alexnet(small=True, image_size=8)
+    with pytest.raises(ValueError, match="positive int"):
+        cnn.alexnet(small=True, image_size=0)
+
+
 def test_vgg_paper_totals_in_millions():
     # Table 2 of Simonyan & Zisserman (2015), in millions.
     paper = {"A": 133, "A-LRN": 133, "B": 133, "C": 134, "D": 138, "E": 144}
