@@ -40,12 +40,10 @@ PARAM_NAMES = ("V", "gamma", "W", "theta")
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """The logistic function f(z) = 1 / (1 + exp(-z)), computed without overflow warnings."""
     z = np.asarray(z, dtype=float)
-    out = np.empty_like(z)
-    pos = z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
-    ez = np.exp(z[~pos])  # for z < 0, exp(z) cannot overflow
-    out[~pos] = ez / (1.0 + ez)
-    return out
+    e = np.exp(-np.abs(z))  # exp(-z) where z >= 0, exp(z) where z < 0: never overflows
+    one_plus = 1.0 + e
+    # elementwise the same operations as 1 / (1 + exp(-z)) and exp(z) / (1 + exp(z)), without masks
+    return np.where(z >= 0, 1.0 / one_plus, e / one_plus)
 
 
 def _check_dim(name: str, value: Any) -> int:
@@ -131,7 +129,10 @@ class BPNetwork:
     # ----- forward and backward ---------------------------------------------------------------
     def forward(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """Hidden outputs ``B`` ``(m, q)`` and network outputs ``Yhat`` ``(m, l)`` for ``X`` ``(m, d)``."""
-        X = self._as_batch(X, "X", self.d)
+        return self._forward(self._as_batch(X, "X", self.d))
+
+    def _forward(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # X already checked: (m, d) float. The training loops call this directly, once per batch.
         B = sigmoid(X @ self.V - self.gamma)  # (m, d) @ (d, q) -> (m, q): b_h = f(alpha_h - gamma_h)
         Yhat = sigmoid(B @ self.W - self.theta)  # (m, q) @ (q, l) -> (m, l): yhat_j = f(beta_j - theta_j)
         return B, Yhat
@@ -159,7 +160,10 @@ class BPNetwork:
             ``B`` ``(m, q)``, ``Yhat`` ``(m, l)``, ``g`` ``(m, l)`` (g_j) and ``e`` ``(m, q)`` (e_h).
         """
         X, Y = self._xy(X, Y)
-        B, Yhat = self.forward(X)
+        return self._terms(Y, *self._forward(X))
+
+    def _terms(self, Y: np.ndarray, B: np.ndarray, Yhat: np.ndarray) -> dict[str, np.ndarray]:
+        # Y checked (m, l); B, Yhat from _forward of the same batch.
         g = Yhat * (1.0 - Yhat) * (Y - Yhat)  # (m, l): g_j = yhat_j (1 - yhat_j)(y_j - yhat_j)
         e = B * (1.0 - B) * (g @ self.W.T)  # (m, l) @ (l, q) -> (m, q): e_h = b_h(1-b_h) sum_j w_hj g_j
         return {"B": B, "Yhat": Yhat, "g": g, "e": e}
@@ -171,7 +175,10 @@ class BPNetwork:
         dE/dθ_j = g_j, dE/dv_ih = -e_h x_i, dE/dγ_h = e_h.
         """
         X, Y = self._xy(X, Y)
-        t = self.terms(X, Y)
+        return self._gradients(X, self._terms(Y, *self._forward(X)), l2)
+
+    def _gradients(self, X: np.ndarray, t: dict[str, np.ndarray], l2: float) -> dict[str, np.ndarray]:
+        # X checked (m, d); t = _terms of the same batch.
         m = X.shape[0]
         grads = {
             "V": -(X.T @ t["e"]) / m,  # (d, m) @ (m, q) -> (d, q)
@@ -190,7 +197,11 @@ class BPNetwork:
         y = self._as_batch(y, "y", self.l)
         if x.shape[0] != 1 or y.shape[0] != 1:
             raise ValueError(f"update_standard takes one sample, got x {x.shape} and y {y.shape}")
-        t = self.terms(x, y)
+        self._update_standard(x, y, eta, l2)
+
+    def _update_standard(self, x: np.ndarray, y: np.ndarray, eta: float, l2: float) -> None:
+        # x (1, d), y (1, l), checked.
+        t = self._terms(y, *self._forward(x))
         g, e, b = t["g"][0], t["e"][0], t["B"][0]
         dW = eta * np.outer(b, g)  # (q, l): Δw_hj = eta g_j b_h
         dtheta = -eta * g  # (l,):  Δθ_j = -eta g_j
@@ -236,22 +247,32 @@ def _train(
     elif patience is not None:
         raise ValueError("early stopping (patience) needs X_val and Y_val")
     rng = np.random.default_rng(seed)
-    hist: dict[str, Any] = {"train_loss": [net.loss(X, Y)], "val_loss": [], "updates": [0]}
+
+    # The inputs are checked once, above; the loop calls the unchecked arithmetic (the same
+    # operations as the public methods, so the same numbers bit for bit). The forward pass that
+    # scores the training set after an epoch is the one the next accumulated step starts from.
+    def loss(X: np.ndarray, Y: np.ndarray) -> tuple[float, tuple[np.ndarray, np.ndarray]]:
+        out = net._forward(X)
+        return float((0.5 * ((out[1] - Y) ** 2).sum(axis=1)).mean()), out  # = net.loss(X, Y)
+
+    train_loss, out = loss(X, Y)
+    hist: dict[str, Any] = {"train_loss": [train_loss], "val_loss": [], "updates": [0]}
     if has_val:
-        hist["val_loss"].append(net.loss(X_val, Y_val))
+        hist["val_loss"].append(loss(X_val, Y_val)[0])
     best, best_epoch, updates = net.params(), 0, 0
     for epoch in range(1, epochs + 1):
         if mode == "standard":
             for k in rng.permutation(X.shape[0]):  # one update per sample, in a fresh order each pass
-                net.update_standard(X[k], Y[k], eta, l2)
+                net._update_standard(X[k][None, :], Y[k][None, :], eta, l2)  # (1, d), (1, l)
                 updates += 1
-        else:
-            net.step(net.gradients(X, Y, l2), eta)  # one update per pass over the whole set
+        else:  # one update per pass over the whole set
+            net.step(net._gradients(X, net._terms(Y, *out), l2), eta)
             updates += 1
-        hist["train_loss"].append(net.loss(X, Y))
+        train_loss, out = loss(X, Y)
+        hist["train_loss"].append(train_loss)
         hist["updates"].append(updates)
         if has_val:
-            hist["val_loss"].append(net.loss(X_val, Y_val))
+            hist["val_loss"].append(loss(X_val, Y_val)[0])
             if hist["val_loss"][-1] < hist["val_loss"][best_epoch]:
                 best, best_epoch = net.params(), epoch
             elif patience is not None and epoch - best_epoch >= patience:

@@ -147,6 +147,42 @@ def test_early_stopping_restores_best_weights():
     assert net.loss(Xv, Yv) == pytest.approx(min(h["val_loss"]), rel=1e-12)
 
 
+@pytest.mark.parametrize("mode", ["standard", "accumulated"])
+@pytest.mark.parametrize("kw", [{}, {"l2": 1e-3}, {"val": True}, {"val": True, "patience": 5, "l2": 1e-4}])
+def test_training_loops_equal_the_public_methods_bit_for_bit(mode, kw):
+    """train_* skip the per-call input checks and share a forward pass: the numbers must not change."""
+    kw = dict(kw)
+    X, Y = _data(m=12, d=2, l=1, seed=1)
+    Xv, Yv = _data(m=9, d=2, l=1, seed=2)
+    val = kw.pop("val", False)
+    l2, patience = kw.get("l2", 0.0), kw.get("patience")
+    net, ref = scratch.BPNetwork(2, 5, 1, seed=3), scratch.BPNetwork(2, 5, 1, seed=3)
+    epochs = 15 if mode == "standard" else 120
+    train = scratch.train_standard if mode == "standard" else scratch.train_accumulated
+    h = train(net, X, Y, eta=3.0, epochs=epochs, seed=4, **({"X_val": Xv, "Y_val": Yv} if val else {}), **kw)
+    # the reference: the loop written with the public, checked methods only
+    rng, losses, vals, best, best_epoch = np.random.default_rng(4), [ref.loss(X, Y)], [], ref.params(), 0
+    if val:
+        vals.append(ref.loss(Xv, Yv))
+    for epoch in range(1, epochs + 1):
+        if mode == "standard":
+            for k in rng.permutation(len(X)):
+                ref.update_standard(X[k], Y[k], 3.0, l2)
+        else:
+            ref.step(ref.gradients(X, Y, l2), 3.0)
+        losses.append(ref.loss(X, Y))
+        if val:
+            vals.append(ref.loss(Xv, Yv))
+            if vals[-1] < vals[best_epoch]:
+                best, best_epoch = ref.params(), epoch
+            elif patience is not None and epoch - best_epoch >= patience:
+                break
+    if patience is not None:
+        ref.set_params(best)
+    assert h["train_loss"] == losses and h["val_loss"] == vals
+    assert all(np.array_equal(a, b) for a, b in zip(net.params().values(), ref.params().values()))
+
+
 def test_bad_input_raises_clear_errors():
     net = scratch.BPNetwork(3, 4, 2)
     with pytest.raises(ValueError, match=r"X must have shape \(m, 3\).*got \(5, 4\)"):
