@@ -82,6 +82,23 @@ def test_distiller_trains_the_student_only():
     torch.testing.assert_close(kd.loss(out, y), expected)
 
 
+def test_distiller_takes_precomputed_teacher_logits():
+    torch.manual_seed(0)
+    student, teacher = nn.Linear(4, 3), nn.Linear(4, 3)
+    kd = distill.Distiller(student, teacher, T=2.0, alpha=0.5)
+    x, y = torch.randn(8, 4), torch.randint(0, 3, (8,))
+    out = kd(x)
+    online = kd.loss(out, y)
+    offline_logits = teacher(x).detach() + 1.0  # softmax is shift-invariant: the same soft targets
+    torch.testing.assert_close(kd(x, offline_logits), out)
+    torch.testing.assert_close(kd.loss(out, y), online)
+    other = torch.randn(8, 3)
+    kd(x, other)
+    torch.testing.assert_close(kd.loss(out, y), distill.kd_loss(out, other, y, 2.0, 0.5))
+    with pytest.raises(ValueError, match=r"\(8, C\)"):
+        kd(x, other[:5])
+
+
 def test_hint_regressor_shapes_and_loss():
     reg = distill.HintRegressor(3, 5)
     h, hint = torch.randn(4, 3), torch.randn(4, 5)

@@ -100,6 +100,8 @@ class Distiller(nn.Module):
         kd = Distiller(student, teacher, T=4.0, alpha=0.9)
         dlbook.fit(kd, kd.loss, torch.optim.Adam(student.parameters()), loaders.train, loaders.val)
 
+    Batches ``((x, teacher_logits), y)`` skip the teacher's forward pass (see :meth:`forward`).
+
     Args:
         student, teacher: classifiers with the same number of outputs ``C``.
         T, alpha: as in :func:`kd_loss`.
@@ -120,9 +122,21 @@ class Distiller(nn.Module):
         self.teacher.eval()  # the teacher's dropout and batch norm stay in inference mode
         return self
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        with torch.no_grad():
-            self._teacher_logits = self.teacher(x)  # (B, C)
+    def forward(self, x: torch.Tensor, teacher_logits: torch.Tensor | None = None) -> torch.Tensor:
+        """The student's logits ``(B, C)``; keeps the teacher's logits of ``x`` for :meth:`loss`.
+
+        Args:
+            x: the batch, as the student and the teacher take it.
+            teacher_logits: the teacher's logits ``(B, C)`` for this batch, computed beforehand (the
+                teacher is frozen, so on a fixed transfer set they can be computed once and carried by
+                the batches: "offline" distillation). None (the default) runs the teacher on ``x``.
+        """
+        if teacher_logits is None:
+            with torch.no_grad():
+                teacher_logits = self.teacher(x)  # (B, C)
+        elif teacher_logits.dim() != 2 or teacher_logits.shape[0] != len(x):
+            raise ValueError(f"teacher_logits must have shape ({len(x)}, C), got {tuple(teacher_logits.shape)}")
+        self._teacher_logits = teacher_logits.detach()
         return self.student(x)  # (B, C)
 
     def loss(self, student_logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
