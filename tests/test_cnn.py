@@ -286,3 +286,19 @@ def test_small_googlenet_and_vgg_follow_their_papers_rules():
     convs = [m for m in v.modules() if isinstance(m, nn.Conv2d)]
     assert all(c.kernel_size == (3, 3) and c.padding == (1, 1) for c in convs) and len(convs) == 4
     assert v.features(torch.zeros(1, 1, 8, 8)).shape == (1, 32, 2, 2)
+
+
+def test_multiply_adds_counts_weights_per_output_value():
+    model = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 3, groups=2), nn.Flatten(),
+                          nn.Linear(4 * 4 * 4, 5))
+    # conv1: 4 x 6 x 6 outputs, 2*3*3 terms each; grouped conv2: 4 x 4 x 4 outputs, 2*3*3 terms; linear: 5 x 64
+    assert cnn.multiply_adds(model, (2, 6, 6)) == 4 * 36 * 18 + 4 * 16 * 18 + 5 * 64
+    small, at16 = cnn.alexnet(small=True), cnn.alexnet(small=True, image_size=16)
+    assert cnn.multiply_adds(at16, (1, 16, 16)) < cnn.multiply_adds(small, (1, 32, 32)) / 4
+    with torch.device("meta"):
+        meta = cnn.alexnet(small=True)
+    assert cnn.multiply_adds(meta, (1, 32, 32)) == cnn.multiply_adds(small, (1, 32, 32))
+    with pytest.raises(ValueError, match="positive sizes"):
+        cnn.multiply_adds(model, (2, 0, 6))
+    with pytest.raises(TypeError, match="nn.Module"):
+        cnn.multiply_adds(lambda x: x, (2, 6, 6))

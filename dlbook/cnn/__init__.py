@@ -21,7 +21,7 @@ References:
 
 from __future__ import annotations
 
-from .common import ScaledTanh, ImageClassifier, LayerRow, layer_table, format_table, count_params
+from .common import ScaledTanh, ImageClassifier, LayerRow, layer_table, format_table, count_params, multiply_adds
 from .lenet import Subsampling, SparseConv2d, RBFOutput, LENET_C3_TABLE, lenet5
 from .alexnet import ALEXNET_CONFIGS, alexnet
 from .vgg import VGG_CONFIGS, vgg
@@ -36,6 +36,7 @@ __all__ = [
     "layer_table",
     "format_table",
     "count_params",
+    "multiply_adds",
     "ScaledTanh",
     "Subsampling",
     "SparseConv2d",

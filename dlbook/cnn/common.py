@@ -11,7 +11,7 @@ from ..mlp import ACTIVATIONS, count_parameters
 from ..utils import eval_mode
 
 
-__all__ = ["ScaledTanh", "ImageClassifier", "LayerRow", "layer_table", "format_table", "count_params"]
+__all__ = ["ScaledTanh", "ImageClassifier", "LayerRow", "layer_table", "format_table", "count_params", "multiply_adds"]
 
 
 class ScaledTanh(nn.Module):
@@ -142,6 +142,43 @@ def layer_table(model: nn.Module, input_shape: Sequence[int], depth: int | None 
         for h in hooks:
             h.remove()
     return rows
+
+
+def multiply_adds(model: nn.Module, input_shape: Sequence[int]) -> int:
+    """Multiply-adds of the convolutions and linear layers in one forward pass of one input.
+
+    Each output value of a ``Conv1d``/``Conv2d``/``Conv3d`` or ``Linear`` layer is a dot product of
+    ``weight[0].numel()`` terms (its input channels per group times the kernel), so a layer costs
+    ``output values x weight[0].numel()``; biases, activations and pooling are not counted.
+
+    Args:
+        model: any module; it runs on the device of its parameters (``meta`` counts for free).
+        input_shape: one input without the batch dimension, e.g. ``(1, 32, 32)``.
+
+    Returns:
+        The total over every such layer that ran (a layer run twice counts twice).
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"multiply_adds expects an nn.Module, got {type(model).__name__}")
+    if len(input_shape) == 0 or any(int(s) <= 0 for s in input_shape):
+        raise ValueError(f"input_shape must be positive sizes without the batch, got {tuple(input_shape)}")
+    total = 0
+
+    def hook(mod, inputs, output):
+        nonlocal total
+        total += output[0].numel() * mod.weight[0].numel()  # (output values of one input) x (terms per value)
+
+    layers = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
+    hooks = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, layers)]
+    parameter = next(model.parameters(), None)
+    device = parameter.device if parameter is not None else torch.device("cpu")
+    try:
+        with eval_mode(model), torch.no_grad():
+            model(torch.zeros(1, *[int(s) for s in input_shape], device=device))
+    finally:
+        for h in hooks:
+            h.remove()
+    return total
 
 
 def format_table(rows: Sequence[LayerRow], total: int | None = None) -> str:
