@@ -95,6 +95,25 @@ def count_params(module: nn.Module, trainable_only: bool = True) -> int:
     return count_parameters(module, trainable_only)
 
 
+def _check_trace_args(caller: str, model: nn.Module, input_shape: Sequence[int]) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{caller} expects an nn.Module, got {type(model).__name__}")
+    if len(input_shape) == 0 or any(int(s) <= 0 for s in input_shape):
+        raise ValueError(f"input_shape must be positive sizes without the batch, got {tuple(input_shape)}")
+
+
+def _run_once(model: nn.Module, input_shape: Sequence[int], hooks: list) -> None:
+    """One forward pass of a zero input ``(1, *input_shape)`` on the model's device, in eval mode; removes ``hooks``."""
+    parameter = next(model.parameters(), None)
+    device = parameter.device if parameter is not None else torch.device("cpu")
+    try:
+        with eval_mode(model), torch.no_grad():
+            model(torch.zeros(1, *[int(s) for s in input_shape], device=device))
+    finally:
+        for h in hooks:
+            h.remove()
+
+
 def layer_table(model: nn.Module, input_shape: Sequence[int], depth: int | None = None) -> list[LayerRow]:
     """Trace one forward pass of a single input and list what each layer produces.
 
@@ -110,10 +129,7 @@ def layer_table(model: nn.Module, input_shape: Sequence[int], depth: int | None 
         excludes the batch dimension. Rows' ``params`` count each module's own parameters
         (with its children), so over a table at one depth they add up to the model's total.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"layer_table expects an nn.Module, got {type(model).__name__}")
-    if len(input_shape) == 0 or any(int(s) <= 0 for s in input_shape):
-        raise ValueError(f"input_shape must be positive sizes without the batch, got {tuple(input_shape)}")
+    _check_trace_args("layer_table", model, input_shape)
     rows: list[LayerRow] = []
     hooks = []
     for name, module in model.named_modules():
@@ -133,14 +149,7 @@ def layer_table(model: nn.Module, input_shape: Sequence[int], depth: int | None 
             rows.append(LayerRow(name, type(mod).__name__, tuple(out.shape[1:]), count_params(mod)))
 
         hooks.append(module.register_forward_hook(hook))
-    parameter = next(model.parameters(), None)
-    device = parameter.device if parameter is not None else torch.device("cpu")
-    try:
-        with eval_mode(model), torch.no_grad():
-            model(torch.zeros(1, *[int(s) for s in input_shape], device=device))
-    finally:
-        for h in hooks:
-            h.remove()
+    _run_once(model, input_shape, hooks)
     return rows
 
 
@@ -158,10 +167,7 @@ def multiply_adds(model: nn.Module, input_shape: Sequence[int]) -> int:
     Returns:
         The total over every such layer that ran (a layer run twice counts twice).
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"multiply_adds expects an nn.Module, got {type(model).__name__}")
-    if len(input_shape) == 0 or any(int(s) <= 0 for s in input_shape):
-        raise ValueError(f"input_shape must be positive sizes without the batch, got {tuple(input_shape)}")
+    _check_trace_args("multiply_adds", model, input_shape)
     total = 0
 
     def hook(mod, inputs, output):
@@ -170,14 +176,7 @@ def multiply_adds(model: nn.Module, input_shape: Sequence[int]) -> int:
 
     layers = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
     hooks = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, layers)]
-    parameter = next(model.parameters(), None)
-    device = parameter.device if parameter is not None else torch.device("cpu")
-    try:
-        with eval_mode(model), torch.no_grad():
-            model(torch.zeros(1, *[int(s) for s in input_shape], device=device))
-    finally:
-        for h in hooks:
-            h.remove()
+    _run_once(model, input_shape, hooks)
     return total
 
 
