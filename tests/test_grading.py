@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import importlib.util
 import io
 import json
 import os
@@ -373,6 +374,36 @@ def test_write_csv_columns(tmp_path):
     assert rows == [["submission", "q1", "q2", "total", "possible", "status", "sandbox"],
                     ["a.ipynb", "1", "0.5", "1.5", "3", "ok", "bwrap+userns"]]
     assert json.loads((tmp_path / "grades.json").read_text())["seed"] == 3
+
+
+def _worker_imports(skip: bool) -> dict:
+    """In a fresh isolated interpreter, as the grader starts the worker: import the worker, maybe
+    call its ``_skip_the_iri_grammar``, then read and validate a real notebook with nbformat."""
+    code = "\n".join([
+        "import json, sys",
+        f"sys.path.insert(0, {str(ROOT / 'dlbook' / 'grading')!r})",
+        "import _worker",
+        "_worker._skip_the_iri_grammar()" if skip else "",
+        "import nbformat, nbclient",
+        f"nb = nbformat.read({str(ROOT / 'exercises' / (EX + '.ipynb'))!r}, as_version=4)",
+        "nbformat.validate(nb)",
+        "print(json.dumps({'grammar': sys.modules.get('rfc3987_syntax') is not None, 'cells': len(nb.cells)}))",
+    ])
+    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(importlib.util.find_spec("rfc3987_syntax") is None,
+                    reason="rfc3987_syntax is not installed here, so there is no grammar to skip")
+def test_the_worker_reads_notebooks_without_compiling_the_iri_grammar():
+    """Every submission starts a worker that imports nbformat, and with it jsonschema, which
+    compiles an RFC 3987 grammar at import (about 2 s of CPU) when rfc3987_syntax is installed.
+    The worker marks that module missing; notebooks still read and validate."""
+    plain, worker = _worker_imports(skip=False), _worker_imports(skip=True)
+    assert plain["grammar"], "control: a plain import of nbformat loads rfc3987_syntax here"
+    assert not worker["grammar"], "the worker's nbformat import compiled the RFC 3987 grammar"
+    assert worker["cells"] == plain["cells"] > 0
 
 
 # ------------------------------------------------------------------ one tiny notebook each

@@ -39,6 +39,19 @@ KERNEL_NAME = "dlbook-sandbox"
 MAX_ERROR_CHARS = 200
 
 
+def _skip_the_iri_grammar() -> None:
+    """Keep jsonschema from compiling its RFC 3987 grammar in this process.
+
+    nbformat imports jsonschema, and jsonschema's format module imports the optional
+    ``rfc3987_syntax`` when it is installed (Jupyter's event system installs it), which builds a
+    Lark parser at import time: about 2 s of CPU for every submission, as much as the kernel's
+    own start. It serves only the "iri" and "iri-reference" format checks, which reading and
+    running a notebook never use. A ``None`` entry in ``sys.modules`` makes that import fail, and
+    jsonschema then simply leaves those two checkers out.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def _limit_zmq_messages(max_bytes: int) -> None:
     """Every ZeroMQ socket made from now on drops a peer that sends a message over ``max_bytes``."""
     import zmq
@@ -113,6 +126,7 @@ def run(job: dict[str, Any]) -> int:
     # One message may be a large figure or a probe's answer; anything bigger ends the connection
     # (and with it the submission) before the worker holds it.
     _limit_zmq_messages(max(64 * 2**20, max(job["probe_caps"].values(), default=0) + 2**20))
+    _skip_the_iri_grammar()
     import nbformat
     from jupyter_client.manager import AsyncKernelManager
     from nbclient.exceptions import DeadKernelError
