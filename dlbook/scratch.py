@@ -144,7 +144,12 @@ class BPNetwork:
     def sample_errors(self, X: Any, Y: Any) -> np.ndarray:
         """E_k = 1/2 sum_j (yhat_j - y_j)^2 for every sample: ``(m,)``."""
         X, Y = self._xy(X, Y)
-        return 0.5 * ((self.predict(X) - Y) ** 2).sum(axis=1)
+        return self._sample_errors(Y, self._forward(X)[1])
+
+    @staticmethod
+    def _sample_errors(Y: np.ndarray, Yhat: np.ndarray) -> np.ndarray:
+        # Y, Yhat checked (m, l) -> (m,)
+        return 0.5 * ((Yhat - Y) ** 2).sum(axis=1)
 
     def loss(self, X: Any, Y: Any, l2: float = 0.0) -> float:
         """Accumulated error E = (1/m) sum_k E_k, plus (l2 / 2)(||V||^2 + ||W||^2) when ``l2 > 0``."""
@@ -253,7 +258,7 @@ def _train(
     # scores the training set after an epoch is the one the next accumulated step starts from.
     def loss(X: np.ndarray, Y: np.ndarray) -> tuple[float, tuple[np.ndarray, np.ndarray]]:
         out = net._forward(X)
-        return float((0.5 * ((out[1] - Y) ** 2).sum(axis=1)).mean()), out  # = net.loss(X, Y)
+        return float(net._sample_errors(Y, out[1]).mean()), out  # = net.loss(X, Y)
 
     train_loss, out = loss(X, Y)
     hist: dict[str, Any] = {"train_loss": [train_loss], "val_loss": [], "updates": [0]}

@@ -43,6 +43,10 @@ class TensorBatches:
         inputs, target: as for :class:`InputsTarget`.
         batch_size: items per batch (the last batch may be smaller).
         shuffle: a new permutation at every pass, from a generator seeded with ``seed``.
+
+    Attributes:
+        data: the :class:`InputsTarget` the batches are sliced from (``data.inputs``, a tuple of
+            ``(n, ...)`` tensors, and ``data.target`` ``(n, ...)``), as ``DataLoader.dataset``.
     """
 
     def __init__(self, inputs: Sequence[torch.Tensor], target: torch.Tensor, batch_size: int = 128,
