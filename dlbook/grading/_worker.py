@@ -45,9 +45,10 @@ def _skip_the_iri_grammar() -> None:
     nbformat imports jsonschema, and jsonschema's format module imports the optional
     ``rfc3987_syntax`` when it is installed (Jupyter's event system installs it), which builds a
     Lark parser at import time: about 2 s of CPU for every submission, where the rest of the
-    worker takes under 1 s (measured on a 2-core AMD EPYC). It serves only the "iri" and "iri-reference" format checks, which reading and
-    running a notebook never use. A ``None`` entry in ``sys.modules`` makes that import fail, and
-    jsonschema then simply leaves those two checkers out.
+    worker takes under 1 s (measured on a 2-core AMD EPYC). It serves only the "iri" and
+    "iri-reference" format checks, which reading and running a notebook never use. A ``None``
+    entry in ``sys.modules`` makes that import fail, and jsonschema then simply leaves those two
+    checkers out.
     """
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
